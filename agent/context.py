@@ -1,0 +1,48 @@
+"""Run dependencies handed to every node as LangGraph run context (never module globals)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from agent.config import Settings
+from agent.llm.base import LLMClient
+from tools.data import Prepared, Table, load_table, prepare
+from tools.types import DataProfile
+
+ProgressFn = Callable[[str, str, dict], None]
+"""progress(node, event, info): event is "start" or "end"; info has seconds/status/summary."""
+
+
+def no_progress(node: str, event: str, info: dict) -> None:
+    """Default progress sink: say nothing."""
+
+
+@dataclass
+class TableCache:
+    """Loads the table once per run; nodes ask for it by path instead of carrying it in state."""
+
+    _tables: dict[tuple, Table] = field(default_factory=dict)
+    _prepared: dict[tuple, Prepared] = field(default_factory=dict)
+
+    def table(self, path: str, max_rows: int | None, seed: int) -> Table:
+        key = (path, max_rows, seed)
+        if key not in self._tables:
+            self._tables[key] = load_table(path, max_rows=max_rows, seed=seed)
+        return self._tables[key]
+
+    def prepared(
+        self, path: str, max_rows: int | None, seed: int, profile: DataProfile
+    ) -> Prepared:
+        key = (path, max_rows, seed, profile.analysis_columns)
+        if key not in self._prepared:
+            self._prepared[key] = prepare(self.table(path, max_rows, seed), profile)
+        return self._prepared[key]
+
+
+@dataclass
+class RunContext:
+    settings: Settings
+    llm: LLMClient
+    tables: TableCache = field(default_factory=TableCache)
+    progress: ProgressFn = no_progress

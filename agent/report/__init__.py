@@ -1,0 +1,1 @@
+"""Report rendering: Markdown and HTML from templates, the graph image, and result.json."""

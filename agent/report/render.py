@@ -1,0 +1,167 @@
+"""Render the report (Markdown, self-contained HTML, result.json) and write it atomically.
+
+Files are written into a hidden staging folder next to the destination and renamed into place at
+the end, so a crash never leaves a report that looks complete, and an existing run is never
+overwritten. Every number in the text comes from the state (tools), rendered by the templates.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from agent.llm.base import LLMClient
+from agent.report.figures import draw_graph_png
+from agent.report.result import all_warnings, assumptions, build_result
+from agent.state import AnalysisState, ReportFiles
+from tools.errors import InputError
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def fmt(value: float | None, digits: int = 4) -> str:
+    """Numbers for people: 4 significant digits, thousands separators, no scientific noise."""
+    if value is None:
+        return "n/a"
+    if value == 0:
+        return "0"
+    if abs(value) >= 1e6 or abs(value) < 1e-4:
+        return f"{value:.{digits - 1}e}"
+    text = f"{value:,.{digits}g}" if abs(value) < 10**digits else f"{value:,.0f}"
+    return text
+
+
+def headline(state: AnalysisState) -> str:
+    failed = [r for r in state.trail if r.status == "failed"]
+    if failed:
+        first = failed[0]
+        return (
+            f"The analysis did not finish: the {first.node} step failed ({first.error}). "
+            "Results below are partial."
+        )
+    if not state.wants_effect:
+        graph = state.graph
+        if graph is None:
+            return "Discovery-only analysis: no graph was produced."
+        directed = sum(e.mark == "-->" for e in graph.edges)
+        return (
+            f"Discovery-only analysis (no treatment or outcome given): {len(graph.nodes)} "
+            f"variables, {len(graph.edges)} edges, {directed} of them directed."
+        )
+    ident, effect = state.identification, state.effect
+    if ident is not None and ident.status == "not_identified":
+        return (
+            f"The effect of {state.treatment} on {state.outcome} is not identified: {ident.reason}."
+        )
+    if effect is None:
+        return f"No estimate of the effect of {state.treatment} on {state.outcome} was produced."
+    if effect.treatment_kind == "binary":
+        contrast = (
+            f"({effect.treatment_coding['treated']!s} vs {effect.treatment_coding['control']!s})"
+        )
+    else:
+        contrast = f"per unit increase of {effect.treatment}"
+    adjust = ", ".join(effect.adjustment_set) or "nothing"
+    text = (
+        f"The estimated average effect of {effect.treatment} on {effect.outcome} {contrast} "
+        f"is {fmt(effect.estimate)} (95% CI {fmt(effect.ci_low)} to {fmt(effect.ci_high)}), "
+        f"adjusting for {adjust}. The unadjusted contrast is {fmt(effect.naive_estimate)}."
+    )
+    if effect.ci_low <= 0 <= effect.ci_high:
+        text += " The interval includes zero: the data do not distinguish this effect from none."
+    if state.critique:
+        passed = sum(c.passed for c in state.critique.checks)
+        text += (
+            f" Critique verdict: {state.critique.verdict} ({passed} of "
+            f"{len(state.critique.checks)} checks passed)."
+        )
+    return text
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=jinja2.select_autoescape(["html.j2"]),
+    )
+    env.filters["num"] = fmt
+    return env
+
+
+def view(state: AnalysisState, png: bytes | None) -> dict[str, Any]:
+    timings: dict[str, float] = {}
+    for record in state.trail:
+        timings[record.node] = timings.get(record.node, 0.0) + record.seconds
+    return {
+        "s": state,
+        "headline": headline(state),
+        "assumptions": assumptions(state),
+        "warnings": all_warnings(state),
+        "total_seconds": sum(timings.values()),
+        "graph_png_b64": base64.b64encode(png).decode("ascii") if png else None,
+    }
+
+
+def choose_out_dir(runs_dir: Path, data_path: str, stamp: str) -> Path:
+    """A new folder `runs/<data stem>-<stamp>[-N]` that does not exist yet."""
+    base = runs_dir / f"{Path(data_path).stem}-{stamp}"
+    candidate, n = base, 1
+    while candidate.exists():
+        n += 1
+        candidate = base.with_name(f"{base.name}-{n}")
+    return candidate
+
+
+def check_out_dir(out: Path) -> None:
+    """Refuse to write into a folder that already holds files (never overwrite a run)."""
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise InputError(
+            f"output folder {out} already exists and is not empty; choose another "
+            "--out or remove it"
+        )
+
+
+def write_report(state: AnalysisState, llm: LLMClient, out: Path) -> ReportFiles:
+    check_out_dir(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = out.with_name(f".{out.name}.partial-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        png = None
+        if state.graph is not None and state.graph.nodes:
+            png = draw_graph_png(state.graph, treatment=state.treatment, outcome=state.outcome)
+            (staging / "graph.png").write_bytes(png)
+        env, context = _environment(), view(state, png)
+        (staging / "report.md").write_text(
+            env.get_template("report.md.j2").render(**context), encoding="utf-8"
+        )
+        (staging / "report.html").write_text(
+            env.get_template("report.html.j2").render(**context), encoding="utf-8"
+        )
+        files = {"markdown": str(out / "report.md"), "html": str(out / "report.html")}
+        result = build_result(state, llm, files)
+        (staging / "result.json").write_text(
+            json.dumps(result, indent=2, default=str), encoding="utf-8"
+        )
+        if out.exists():
+            out.rmdir()  # empty, checked above
+        staging.rename(out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return ReportFiles(
+        directory=str(out),
+        markdown=files["markdown"],
+        html=files["html"],
+        result_json=str(out / "result.json"),
+        graph_png=str(out / "graph.png") if png else None,
+    )

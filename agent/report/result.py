@@ -1,0 +1,175 @@
+"""Build `result.json` (DESIGN.md section 5) from the final analysis state.
+
+Keys are only ever added; renaming or dropping one needs a new `SCHEMA_VERSION`.
+"""
+
+from __future__ import annotations
+
+import platform
+from importlib import metadata
+from typing import Any
+
+from agent.llm.base import LLMClient
+from agent.state import AnalysisState
+
+SCHEMA_VERSION = "1.0"
+PACKAGES = (
+    "causal-agent",
+    "numpy",
+    "pandas",
+    "scikit-learn",
+    "econml",
+    "causal-learn",
+    "langgraph",
+    "pydantic",
+)
+
+
+def versions() -> dict[str, str]:
+    found = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def assumptions(state: AnalysisState) -> list[str]:
+    """What the numbers rest on, in words, for the report and result.json."""
+    items = [
+        "The table is a random sample from the population the question is about, and the "
+        "units do not affect each other (no interference)."
+    ]
+    if state.discovery:
+        items.append(
+            "The learned graph is only as good as its conditional-independence tests: it "
+            "assumes no hidden common causes among the analysed columns (causal "
+            "sufficiency) and that independences in the data reflect the graph "
+            "(faithfulness)."
+        )
+    if state.effect:
+        adjust = ", ".join(state.effect.adjustment_set) or "no covariates"
+        items.append(
+            f"Adjusting for {adjust} removes all confounding between "
+            f"{state.effect.treatment} and {state.effect.outcome} (no unmeasured "
+            "confounders)."
+        )
+        items.append(
+            "Every kind of unit could have received either treatment level (overlap / positivity)."
+        )
+        items.append(
+            "LinearDML reports one average effect; it assumes the effect is the same "
+            "across units or that the average is the quantity of interest."
+        )
+    return items
+
+
+def all_warnings(state: AnalysisState) -> list[str]:
+    seen: dict[str, None] = {}
+    for record in state.trail:
+        for w in record.warnings:
+            seen.setdefault(f"[{record.node}] {w}", None)
+    return list(seen)
+
+
+def build_result(state: AnalysisState, llm: LLMClient, files: dict[str, str]) -> dict[str, Any]:
+    prof, graph = state.profile, state.graph
+    ident, effect, crit = state.identification, state.effect, state.critique
+    failed = state.failed_nodes
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "status": "failed" if failed else "ok",
+        "failed_nodes": failed,
+        "mode": "effect" if state.wants_effect else "discovery",
+        "input": state.input.model_dump() if state.input else None,
+        "question": state.request.question,
+        "treatment": state.treatment,
+        "outcome": state.outcome,
+        "llm": {
+            "backend": llm.backend,
+            "model": llm.model,
+            "calls": llm.usage.calls,
+            "prompt_tokens": llm.usage.prompt_tokens,
+            "completion_tokens": llm.usage.completion_tokens,
+        },
+        "profile": None
+        if prof is None
+        else {
+            "rows": prof.rows,
+            "rows_original": prof.rows_original,
+            "data_type": prof.data_type,
+            "columns": [
+                {
+                    "name": c.name,
+                    "type": c.type,
+                    "missing_fraction": c.missing_fraction,
+                    "n_unique": c.n_unique,
+                    "excluded_reason": c.excluded_reason,
+                }
+                for c in prof.columns
+            ],
+            "warnings": list(prof.warnings),
+        },
+        "plan": None if state.plan is None else state.plan.model_dump(),
+        "prior": None
+        if state.prior is None
+        else {
+            "method": state.prior.method,
+            "used": state.prior.used,
+            "note": state.prior.note,
+            "edges": [e.model_dump() for e in state.prior.edges],
+        },
+        "knowledge": None if state.knowledge is None else state.knowledge.model_dump(mode="json"),
+        "graph": None
+        if graph is None
+        else {
+            "method": state.discovery.method,
+            "nodes": list(graph.nodes),
+            "edges": [e.model_dump(mode="json") for e in graph.edges],
+        },
+        "identification": None
+        if ident is None
+        else {
+            "status": ident.status,
+            "strategy": ident.strategy,
+            "adjustment_set": list(ident.adjustment_set),
+            "instruments": list(ident.instruments),
+            "mediators": list(ident.mediators),
+            "estimand": ident.estimand,
+            "reason": ident.reason,
+            "method": ident.method,
+        },
+        "effect": None
+        if effect is None
+        else {
+            "estimand": effect.estimand,
+            "estimate": effect.estimate,
+            "ci_low": effect.ci_low,
+            "ci_high": effect.ci_high,
+            "std_error": effect.std_error,
+            "method": effect.method,
+            "treatment_kind": effect.treatment_kind,
+            "treatment_coding": effect.treatment_coding,
+            "n": effect.n,
+            "naive_estimate": effect.naive_estimate,
+            "adjustment_set": list(effect.adjustment_set),
+            "candidates": [c.model_dump() for c in effect.candidates],
+            "cate_path": None,
+            "cate_summary": None,
+        },
+        "critique": None
+        if crit is None
+        else {
+            "verdict": crit.verdict,
+            "rounds": crit.rounds,
+            "checks": [c.model_dump() for c in crit.checks],
+        },
+        "assumptions": assumptions(state),
+        "warnings": all_warnings(state),
+        "trail": [r.model_dump() for r in state.trail],
+        "report": {"markdown": files["markdown"], "html": files["html"]},
+        "timings": {r.node: r.seconds for r in state.trail},
+        "versions": versions(),
+        "seed": state.request.seed,
+    }

@@ -1,0 +1,14 @@
+"""Run one analysis end to end: build the graph, invoke it with the run context, return state."""
+
+from __future__ import annotations
+
+from agent.context import RunContext
+from agent.graph import build_graph
+from agent.state import AnalysisRequest, AnalysisState
+
+
+def run_analysis(request: AnalysisRequest, ctx: RunContext) -> AnalysisState:
+    if not request.out_dir:
+        raise ValueError("run_analysis needs request.out_dir (the CLI chooses one)")
+    final = build_graph().invoke(AnalysisState(request=request), context=ctx)
+    return AnalysisState.model_validate(final)

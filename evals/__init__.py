@@ -1,0 +1,1 @@
+"""Benchmarks: seeded data with known truth, suites, solvers, scorers and timing scripts."""

@@ -1,0 +1,174 @@
+"""`agent analyze` as a user runs it: files written, result.json keys, one-line errors."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from agent.cli import app
+from tests.conftest import shared_path
+
+AGENT = str(Path(sys.executable).with_name("agent"))
+RESULT_KEYS = {
+    "schema_version",
+    "input",
+    "question",
+    "treatment",
+    "outcome",
+    "llm",
+    "profile",
+    "plan",
+    "prior",
+    "graph",
+    "identification",
+    "effect",
+    "critique",
+    "report",
+    "timings",
+    "versions",
+    "seed",
+}
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(app, ["analyze", *args])
+
+
+def test_console_script_writes_the_report_and_result(confounded_csv, tmp_path):
+    path, true_ate = confounded_csv
+    out = tmp_path / "run"
+    done = subprocess.run(
+        [
+            AGENT,
+            "analyze",
+            str(path),
+            "--treatment",
+            "t",
+            "--outcome",
+            "y",
+            "--out",
+            str(out),
+            "--seed",
+            "3",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "AGENT_LLM": "offline"},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(out)
+    assert "✓ discover" in done.stderr
+    assert {p.name for p in out.iterdir()} == {
+        "report.md",
+        "report.html",
+        "result.json",
+        "graph.png",
+    }
+    result = json.loads((out / "result.json").read_text())
+    assert set(result) >= RESULT_KEYS
+    assert result["status"] == "ok" and result["seed"] == 3
+    assert result["input"]["rows"] == 4000 and len(result["input"]["sha256"]) == 64
+    assert result["llm"]["backend"] == "offline" and result["llm"]["calls"] == 0
+    assert result["effect"]["ci_low"] <= true_ate <= result["effect"]["ci_high"]
+    assert {e["mark"] for e in result["graph"]["edges"]} <= {"-->", "---", "<->", "o->", "o-o"}
+    assert set(result["timings"]) >= {"profile", "discover", "estimate", "critique"}
+    html = (out / "report.html").read_text()
+    assert "data:image/png;base64," in html and "Critique" in html
+
+
+def test_quiet_runs_print_only_the_folder_and_never_overwrite(confounded_csv, tmp_path):
+    path, _ = confounded_csv
+    out = tmp_path / "run"
+    first = invoke(str(path), "--out", str(out), "--quiet")
+    assert first.exit_code == 0, first.output
+    assert first.output.strip() == str(out)
+    before = (out / "result.json").read_text()
+    again = invoke(str(path), "--out", str(out), "--quiet")
+    assert again.exit_code == 2 and "already exists" in again.output
+    assert (out / "result.json").read_text() == before
+
+
+def test_default_output_folders_are_new_each_time(confounded_csv, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path, _ = confounded_csv
+    outs = [invoke(str(path), "-q").output.strip() for _ in range(2)]
+    assert len(set(outs)) == 2
+    assert all(Path(o).parent.resolve() == (tmp_path / "runs").resolve() for o in outs)
+    assert all(Path(o).name.startswith("confounded-") for o in outs)
+
+
+def test_parquet_input(tmp_path, confounded_csv):
+    path, _ = confounded_csv
+    parquet = tmp_path / "data.parquet"
+    pd.read_csv(path).head(1500).to_parquet(parquet)
+    result = invoke(
+        str(parquet), "--treatment", "t", "--outcome", "y", "--out", str(tmp_path / "run"), "-q"
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "run" / "result.json").read_text())["effect"] is not None
+
+
+@pytest.fixture()
+def small_csv(tmp_path):
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "treat": rng.integers(0, 2, 300),
+            "income": rng.normal(size=300),
+            "age": rng.normal(40, 5, 300),
+            "label": rng.choice(["a", "b", "c"], 300),
+            "same": 1,
+        }
+    )
+    path = tmp_path / "small.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["missing.csv", "--treatment", "a", "--outcome", "b"], "data file not found"),
+        (["{small}", "--treatment", "treet", "--outcome", "income"], "did you mean 'treat'"),
+        (["{small}", "--treatment", "treat", "--outcome", "label"], "not numeric"),
+        (["{small}", "--treatment", "same", "--outcome", "income"], "single value"),
+        (["{small}", "--treatment", "treat"], "pass both --treatment and --outcome"),
+        (["{small}", "--question", "is it worth it?"], "pass --treatment COLUMN --outcome COLUMN"),
+        (["{small}", "--knowledge", "{small}.yaml"], "knowledge file not found"),
+        (["{small}", "--max-rows", "5"], "--max-rows must be at least 100"),
+        (["{small}", "--llm", "mystery"], "not available"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(small_csv, tmp_path, args, message):
+    args = [a.replace("{small}", str(small_csv)) for a in args]
+    result = invoke(*args, "--out", str(tmp_path / "out"), "--quiet")
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error:") and message in lines[0], lines
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_empty_file_is_an_error(tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    result = invoke(str(empty))
+    assert result.exit_code == 2 and "empty" in result.output
+
+
+def test_lalonde_experiment_recovers_the_experimental_effect(tmp_path):
+    data = shared_path("data", "lalonde_nsw", "nsw_dw_experimental_445.csv")
+    out = tmp_path / "nsw"
+    result = invoke(str(data), "--treatment", "treat", "--outcome", "re78", "--out", str(out), "-q")
+    assert result.exit_code == 0, result.output
+    effect = json.loads((out / "result.json").read_text())["effect"]
+    # Randomised experiment: the adjusted estimate must stay near the $1,794 benchmark.
+    assert effect["ci_low"] <= 1794 <= effect["ci_high"]
+    assert abs(effect["estimate"] - 1794) < 700

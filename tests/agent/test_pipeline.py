@@ -1,0 +1,86 @@
+"""The state machine end to end, in process, on seeded data with known truth."""
+
+from pathlib import Path
+
+import pytest
+
+from agent.config import resolve_settings
+from agent.context import RunContext
+from agent.llm.offline import OfflineLLM
+from agent.run import run_analysis
+from agent.state import AnalysisRequest
+from evals.synthetic import job_training
+
+
+def run(data: Path, out: Path, **request):
+    ctx = RunContext(settings=resolve_settings(env={}), llm=OfflineLLM())
+    return run_analysis(AnalysisRequest(data_path=str(data), out_dir=str(out), **request), ctx)
+
+
+def test_confounded_effect_is_recovered_through_the_whole_pipeline(confounded_csv, tmp_path):
+    path, true_ate = confounded_csv
+    state = run(path, tmp_path / "run", treatment="t", outcome="y")
+    assert [r.node for r in state.trail] == [
+        "profile",
+        "plan",
+        "elicit",
+        "discover",
+        "identify",
+        "estimate",
+        "critique",
+        "report",
+    ]
+    assert all(r.status == "ok" for r in state.trail)
+    assert set(state.identification.adjustment_set) == {"c1", "c2", "c3"}
+    effect = state.effect
+    assert abs(effect.estimate - true_ate) <= 0.10 * true_ate
+    assert effect.ci_low <= true_ate <= effect.ci_high
+    assert not effect.ci_low <= effect.naive_estimate <= effect.ci_high
+    assert state.critique.verdict == "robust"
+
+
+def test_discovery_only_run_skips_the_effect_steps(confounded_csv, tmp_path):
+    path, _ = confounded_csv
+    state = run(path, tmp_path / "run")
+    assert [r.node for r in state.trail] == ["profile", "plan", "elicit", "discover", "report"]
+    assert state.effect is None and state.identification is None
+    edges = {frozenset((e.source, e.target)) for e in state.graph.edges}
+    assert frozenset(("t", "y")) in edges and frozenset(("c1", "t")) in edges
+    assert all(e.confidence is not None for e in state.graph.edges)
+
+
+def test_question_is_mapped_and_the_rule_reported(tmp_path):
+    frame, truth = job_training()
+    path = tmp_path / "jobs.csv"
+    frame.to_csv(path, index=False)
+    state = run(path, tmp_path / "run", question="Does training raise earnings?")
+    assert (state.treatment, state.outcome) == ("training", "earnings")
+    assert "does A <verb> B" in state.plan.rationale[0]
+    excluded = {c.name for c in state.profile.columns if c.excluded_reason}
+    assert excluded == {"worker_id", "signup_date"}
+    assert state.effect.ci_low <= truth.ate <= state.effect.ci_high
+
+
+def test_an_unexpected_failure_is_recorded_and_reported(confounded_csv, tmp_path, monkeypatch):
+    import agent.nodes.estimate as estimate_node
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("solver exploded")
+
+    monkeypatch.setattr(estimate_node, "estimate_ate", broken)
+    path, _ = confounded_csv
+    state = run(path, tmp_path / "run", treatment="t", outcome="y")
+    statuses = {r.node: r.status for r in state.trail}
+    assert statuses["estimate"] == "failed" and statuses["critique"] == "skipped"
+    assert state.failed_nodes == ["estimate"]
+    report = (tmp_path / "run" / "report.md").read_text()
+    assert "did not finish" in report and "solver exploded" in report
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_same_seed_same_result(confounded_csv, tmp_path, seed):
+    path, _ = confounded_csv
+    first = run(path, tmp_path / "a", treatment="t", outcome="y", seed=seed)
+    second = run(path, tmp_path / "b", treatment="t", outcome="y", seed=seed)
+    assert first.effect.estimate == second.effect.estimate
+    assert first.graph == second.graph

@@ -1,0 +1,27 @@
+"""Shared fixtures: seeded data with known truth written to disk, and the shared/ data folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from evals.synthetic import confounded_binary
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+def shared_path(*parts: str) -> Path:
+    """A path under ../shared, or skip the test when that folder is not beside the checkout."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} not available")
+    return path
+
+
+@pytest.fixture(scope="session")
+def confounded_csv(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, float]:
+    frame, truth = confounded_binary(n=4000, seed=0)
+    path = tmp_path_factory.mktemp("data") / "confounded.csv"
+    frame.to_csv(path, index=False)
+    return path, truth.ate
