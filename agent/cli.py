@@ -1,4 +1,4 @@
-"""Command line: `agent analyze` (more commands arrive with their issues).
+"""Command line: `agent analyze`, `agent ask`, `agent eval SUITE`, `agent doctor`.
 
 The CLI is thin: it turns flags into an `AnalysisRequest` and `Settings`, runs the graph, prints
 where the report went, and converts errors to one line and an exit code, in one place:
@@ -8,6 +8,7 @@ anything unexpected -> one line, exit 70 (set AGENT_DEBUG=1 for the traceback).
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from datetime import datetime
@@ -17,9 +18,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from agent.config import resolve_settings
+from agent.config import Settings, resolve_settings
 from agent.context import RunContext
-from agent.llm.offline import OfflineLLM
+from agent.llm.base import LLMClient
+from agent.llm.factory import build_client, doctor_report
 from agent.report.render import check_out_dir, choose_out_dir
 from agent.run import run_analysis
 from agent.state import AnalysisRequest
@@ -31,6 +33,35 @@ app = typer.Typer(
 
 EXIT_FAILED_STEP = 1
 EXIT_INTERNAL = 70
+
+
+LLMOption = Annotated[
+    str | None,
+    typer.Option(
+        help="LLM backend: offline or openai:MODEL (env AGENT_LLM; default: openai when "
+        "OPENAI_API_KEY is set, else offline)."
+    ),
+]
+BaseUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        help="OpenAI-compatible server URL, e.g. http://localhost:11434/v1 (env OPENAI_BASE_URL)."
+    ),
+]
+StrictOption = Annotated[
+    bool, typer.Option("--llm-strict", help="Fail instead of falling back when the LLM fails.")
+]
+NoCacheOption = Annotated[bool, typer.Option("--no-cache", help="Do not use the LLM disk cache.")]
+
+
+def make_llm(settings: Settings) -> LLMClient:
+    return build_client(
+        settings.llm,
+        base_url=settings.base_url,
+        no_cache=not settings.llm_cache,
+        strict=settings.llm_strict,
+        timeout=settings.llm_timeout,
+    )
 
 
 @app.callback()
@@ -59,7 +90,7 @@ class ProgressPrinter:
             self.status = None
         detail = info.get("error") or info.get("summary", "")
         self.console.print(
-            f"{self.MARKS.get(info.get('status'), '?')} {node:<9} "
+            f"{self.MARKS.get(info.get('status'), '?')} {node:<15} "
             f"{info.get('seconds', 0):6.2f}s  {detail}",
             highlight=False,
             soft_wrap=True,
@@ -95,7 +126,10 @@ def analyze(
         int | None,
         typer.Option(help="Analyse a seeded sample of at most this many rows (default 200000)."),
     ] = None,
-    llm: Annotated[str | None, typer.Option(help="LLM backend: offline (default).")] = None,
+    llm: LLMOption = None,
+    base_url: BaseUrlOption = None,
+    llm_strict: StrictOption = False,
+    no_cache: NoCacheOption = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
 ) -> None:
     """Analyse a table; writes report.md, report.html and result.json."""
@@ -106,7 +140,14 @@ def analyze(
                 "pass both --treatment and --outcome (or --question alone, or "
                 "neither for a discovery-only analysis)"
             )
-        settings = resolve_settings(llm=llm, max_rows=max_rows, quiet=quiet)
+        settings = resolve_settings(
+            llm=llm,
+            base_url=base_url,
+            llm_strict=llm_strict,
+            no_cache=no_cache,
+            max_rows=max_rows,
+            quiet=quiet,
+        )
         if out is None:
             out = choose_out_dir(
                 settings.runs_dir, str(data), datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -122,7 +163,7 @@ def analyze(
             max_rows=settings.max_rows,
             out_dir=str(out),
         )
-        ctx = RunContext(settings=settings, llm=OfflineLLM(), progress=ProgressPrinter(err))
+        ctx = RunContext(settings=settings, llm=make_llm(settings), progress=ProgressPrinter(err))
         state = run_analysis(request, ctx)
     except AgentError as error:
         fail(Console(stderr=True), str(error), error.exit_code)
@@ -152,3 +193,143 @@ def analyze(
             f"in {state.report.directory} shows what finished",
             EXIT_FAILED_STEP,
         )
+
+
+@app.command()
+def doctor(
+    llm: LLMOption = None,
+    base_url: BaseUrlOption = None,
+    no_cache: NoCacheOption = False,
+    check: Annotated[bool, typer.Option(help="Send one request to the LLM server.")] = True,
+) -> None:
+    """Versions, the configured LLM backend, a one-call connectivity check, the cache location."""
+    out = Console()
+    try:
+        settings = resolve_settings(llm=llm, base_url=base_url, no_cache=no_cache)
+        report = doctor_report(make_llm(settings), check=check)
+    except AgentError as error:
+        fail(Console(stderr=True), str(error), error.exit_code)
+    for label, value in report.rows():
+        out.print(f"{label:<14} {value}", highlight=False, soft_wrap=True)
+    if report.connectivity.ok is False:
+        raise typer.Exit(EXIT_FAILED_STEP)
+
+
+def _run_cli(request: AnalysisRequest, ctx: RunContext):
+    """Run the graph, converting errors to one line and an exit code (the CLI edge)."""
+    try:
+        return run_analysis(request, ctx)
+    except AgentError as error:
+        fail(Console(stderr=True), str(error), error.exit_code)
+    except KeyboardInterrupt:
+        fail(Console(stderr=True), "interrupted", 130)
+    except Exception as error:  # the CLI edge: one line instead of a traceback
+        if os.environ.get("AGENT_DEBUG"):
+            raise
+        fail(
+            Console(stderr=True),
+            f"internal error ({type(error).__name__}: {error}); rerun with AGENT_DEBUG=1 for "
+            "details",
+            EXIT_INTERNAL,
+        )
+
+
+@app.command()
+def ask(
+    text: Annotated[str, typer.Argument(help="A Corr2Cause- or CLadder-style question.")],
+    llm: LLMOption = None,
+    base_url: BaseUrlOption = None,
+    llm_strict: StrictOption = False,
+    no_cache: NoCacheOption = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+) -> None:
+    """Answer a textual causal question by formalising it and computing, with the derivation."""
+    try:
+        settings = resolve_settings(
+            llm=llm, base_url=base_url, llm_strict=llm_strict, no_cache=no_cache, quiet=quiet
+        )
+        ctx = RunContext(
+            settings=settings,
+            llm=make_llm(settings),
+            progress=ProgressPrinter(Console(stderr=True, quiet=quiet)),
+        )
+    except AgentError as error:
+        fail(Console(stderr=True), str(error), error.exit_code)
+    state = _run_cli(AnalysisRequest(text=text), ctx)
+    if state.answer is None:
+        fail(
+            Console(stderr=True),
+            "no answer: " + "; ".join(f"{r.node}: {r.error}" for r in state.trail if r.error),
+            EXIT_FAILED_STEP,
+        )
+    if as_json:
+        payload = {
+            "answer": state.answer.model_dump(mode="json"),
+            "formal": state.formal.model_dump(mode="json"),
+            "formalised_by": state.formal_source,
+            "critique": state.critique.model_dump(mode="json") if state.critique else None,
+        }
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+        return
+    sys.stdout.write(f"{state.answer.answer}\n")
+    for line in state.answer.derivation:
+        sys.stdout.write(f"  {line}\n")
+
+
+eval_app = typer.Typer(
+    no_args_is_help=True, help="Benchmark suites: score the agent and baselines."
+)
+app.add_typer(eval_app, name="eval")
+
+
+def _text_suite(suite: str):
+    def command(
+        data: Annotated[
+            Path | None, typer.Option(help="Public-format file (default: the seeded generator).")
+        ] = None,
+        models: Annotated[
+            Path | None, typer.Option(help="CLadder models file holding each background.")
+        ] = None,
+        solver: Annotated[
+            str, typer.Option(help="agent, direct, cot, always-no or random.")
+        ] = "agent",
+        llm: LLMOption = None,
+        base_url: BaseUrlOption = None,
+        no_cache: NoCacheOption = False,
+        limit: Annotated[int | None, typer.Option(help="At most this many samples.")] = None,
+        concurrency: Annotated[int, typer.Option(min=1, help="Samples in flight at once.")] = 4,
+        seed: Annotated[
+            int, typer.Option(help="Seed of the generator and the random baseline.")
+        ] = 0,
+        out: Annotated[Path, typer.Option(help="Folder for the JSONL log and summaries.")] = Path(
+            "eval-results"
+        ),
+    ) -> None:
+        from evals.cli import run_eval  # the CLI is the composition root: only it imports evals
+
+        console = Console(stderr=True)
+        try:
+            settings = resolve_settings(llm=llm, base_url=base_url, no_cache=no_cache)
+            client = make_llm(settings)
+            run_eval(
+                suite,
+                data=data,
+                models=models,
+                solver=solver,
+                llm=client,
+                limit=limit,
+                concurrency=concurrency,
+                seed=seed,
+                out=out,
+                console=console,
+            )
+        except AgentError as error:
+            fail(Console(stderr=True), str(error), error.exit_code)
+
+    command.__doc__ = f"Score a solver on the {suite} suite (generated by default)."
+    return command
+
+
+eval_app.command("corr2cause")(_text_suite("corr2cause"))
+eval_app.command("cladder")(_text_suite("cladder"))

@@ -1,8 +1,9 @@
 """The analysis state machine: nodes and edges, read top to bottom (DESIGN.md section 4).
 
-START -> profile -> plan -> elicit -> discover -+-> identify -> estimate -> critique -> report
-                                                +-> report (discovery only: no treatment/outcome)
-report -> END
+START -> intake -+-> profile -> plan -> elicit -> discover -+-> identify -> estimate -> critique
+                 |                                         +-> report (discovery only)
+                 |                                    critique -> report -> END
+                 +-> formalize -> reason -> critique_answer -> respond -> END   (a textual question)
 """
 
 from __future__ import annotations
@@ -13,14 +14,24 @@ from langgraph.graph import END, START, StateGraph
 
 from agent.context import RunContext
 from agent.nodes.critique import critique
+from agent.nodes.critique_answer import critique_answer
 from agent.nodes.discover import discover
 from agent.nodes.elicit import elicit
 from agent.nodes.estimate import estimate
+from agent.nodes.formalize import formalize
 from agent.nodes.identify import identify
+from agent.nodes.intake import intake
 from agent.nodes.plan import plan
 from agent.nodes.profile import profile
+from agent.nodes.reason import reason
 from agent.nodes.report import report
+from agent.nodes.respond import respond
 from agent.state import AnalysisState
+
+
+def after_intake(state: AnalysisState) -> Literal["profile", "formalize"]:
+    """A table goes down the analysis path; a textual question down the formal-reasoning path."""
+    return "formalize" if state.request.text else "profile"
 
 
 def after_discover(state: AnalysisState) -> Literal["identify", "report"]:
@@ -30,6 +41,7 @@ def after_discover(state: AnalysisState) -> Literal["identify", "report"]:
 
 def build_graph():
     builder = StateGraph(AnalysisState, context_schema=RunContext)
+    builder.add_node("intake", intake)
     builder.add_node("profile", profile)
     builder.add_node("plan", plan)
     builder.add_node("elicit", elicit)
@@ -38,8 +50,13 @@ def build_graph():
     builder.add_node("estimate", estimate)
     builder.add_node("critique", critique)
     builder.add_node("report", report)
+    builder.add_node("formalize", formalize)
+    builder.add_node("reason", reason)
+    builder.add_node("critique_answer", critique_answer)
+    builder.add_node("respond", respond)
 
-    builder.add_edge(START, "profile")
+    builder.add_edge(START, "intake")
+    builder.add_conditional_edges("intake", after_intake, ["profile", "formalize"])
     builder.add_edge("profile", "plan")
     builder.add_edge("plan", "elicit")
     builder.add_edge("elicit", "discover")
@@ -48,4 +65,9 @@ def build_graph():
     builder.add_edge("estimate", "critique")
     builder.add_edge("critique", "report")
     builder.add_edge("report", END)
+
+    builder.add_edge("formalize", "reason")
+    builder.add_edge("reason", "critique_answer")
+    builder.add_edge("critique_answer", "respond")
+    builder.add_edge("respond", END)
     return builder.compile()

@@ -8,7 +8,7 @@ from agent.state import AnalysisRequest, AnalysisState
 
 
 def run_analysis(request: AnalysisRequest, ctx: RunContext) -> AnalysisState:
-    if not request.out_dir:
-        raise ValueError("run_analysis needs request.out_dir (the CLI chooses one)")
+    if request.data_path and not request.out_dir:
+        raise ValueError("run_analysis needs request.out_dir for a table (the CLI chooses one)")
     final = build_graph().invoke(AnalysisState(request=request), context=ctx)
     return AnalysisState.model_validate(final)

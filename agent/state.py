@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tools.formal import Answer, TextProblem
 from tools.types import (
     CausalGraph,
     CheckResult,
@@ -28,9 +29,14 @@ class Model(BaseModel):
 
 
 class AnalysisRequest(Model):
-    """What the user asked for (CLI flags or chat commands), before any validation against data."""
+    """What the user asked for (CLI flags or chat commands), before any validation against data.
 
-    data_path: str
+    Either `data_path` (analyse a table) or `text` (a textual causal question, Corr2Cause- or
+    CLadder-style, answered by formalising it and computing).
+    """
+
+    data_path: str | None = None
+    text: str | None = None
     treatment: str | None = None
     outcome: str | None = None
     question: str | None = None
@@ -58,6 +64,9 @@ class Plan(Model):
     nuisance: Literal["select", "gradient_boosting", "linear"] = "select"
     rationale: list[str] = Field(default_factory=list)
     question_rule: str | None = None
+    decided_by: Literal["rules", "llm"] = "rules"
+    suggested_confounders: list[str] = Field(default_factory=list)
+    """Columns the LLM named as common causes: shown in the report, not used in the numbers."""
 
 
 class PriorEdge(Model):
@@ -112,6 +121,10 @@ class AnalysisState(Model):
     effect: EffectEstimate | None = None
     critique: Critique | None = None
     report: ReportFiles | None = None
+    formal: TextProblem | None = None
+    """The text path: the question as a formal object, and where it came from."""
+    formal_source: Literal["parser", "llm"] | None = None
+    answer: Answer | None = None
     trail: Annotated[list[NodeRecord], operator.add] = Field(default_factory=list)
 
     @property

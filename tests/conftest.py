@@ -19,6 +19,14 @@ def shared_path(*parts: str) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def offline_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory) -> None:
+    """No test talks to a real LLM or writes the user's cache, whatever the shell has set."""
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "AGENT_LLM"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+
+
 @pytest.fixture(scope="session")
 def confounded_csv(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, float]:
     frame, truth = confounded_binary(n=4000, seed=0)

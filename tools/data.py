@@ -176,6 +176,7 @@ def profile_table(table: Table, *, keep: tuple[str, ...] = ()) -> DataProfile:
                 excluded_reason=reason,
             )
         )
+    columns = exclude_collinear(frame, columns, keep, warnings)
     used = [c for c in columns if c.excluded_reason is None]
     discrete = [c for c in used if c.type in ("binary", "categorical")]
     if not used:
@@ -195,6 +196,48 @@ def profile_table(table: Table, *, keep: tuple[str, ...] = ()) -> DataProfile:
         warnings=tuple(warnings),
         diagnostics={"excluded_types": sorted(EXCLUDED_TYPES)},
     )
+
+
+def exclude_collinear(
+    frame: pd.DataFrame,
+    columns: list[ColumnProfile],
+    keep: tuple[str, ...],
+    warnings: list[str],
+    max_rows: int = 5000,
+) -> list[ColumnProfile]:
+    """Exclude numeric columns that are exact linear functions of earlier ones (keep-first order).
+
+    A deterministic copy (a total, a unit conversion) makes the correlation matrix singular and
+    breaks the conditional-independence tests; it also carries no separate causal information.
+    """
+    numeric = [
+        c.name
+        for c in columns
+        if c.excluded_reason is None and pd.api.types.is_numeric_dtype(frame[c.name])
+    ]
+    order = [n for n in keep if n in numeric] + [n for n in numeric if n not in keep]
+    block = frame[order].dropna().head(max_rows).astype(float)
+    if len(order) < 2 or len(block) <= len(order):
+        return columns
+    scaled = (block - block.mean()) / block.std(ddof=0).replace(0, 1)
+    kept: list[str] = []
+    reasons: dict[str, str] = {}
+    for name in order:
+        trial = scaled[kept + [name]].to_numpy()
+        if kept and np.linalg.matrix_rank(trial, tol=1e-8 * np.sqrt(len(block))) <= len(kept):
+            basis = scaled[kept].to_numpy()
+            coef = np.linalg.lstsq(basis, scaled[name].to_numpy(), rcond=None)[0]
+            used = [k for k, c in zip(kept, coef, strict=True) if abs(c) > 1e-6]
+            reasons[name] = f"an exact linear function of {', '.join(used)}"
+        else:
+            kept.append(name)
+    out = []
+    for c in columns:
+        if c.name in reasons:
+            warnings.append(f"column {c.name!r} excluded: {reasons[c.name]}")
+            c = c.model_copy(update={"excluded_reason": reasons[c.name]})
+        out.append(c)
+    return out
 
 
 def closest_columns(name: str, columns: list[str] | tuple[str, ...], n: int = 3) -> list[str]:

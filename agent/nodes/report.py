@@ -1,16 +1,59 @@
-"""report: write report.md, report.html, graph.png and result.json into the run folder."""
+"""report: write report.md, report.html, graph.png and result.json into the run folder.
+
+With an LLM configured, a short narrative is added. It is written from the rendered facts and may
+contain no digits at all: every number in the report comes from the template, never the LLM.
+"""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+from pydantic import BaseModel
+
 from agent.context import RunContext
+from agent.llm.ask import AnswerRejected, ask
 from agent.nodes.base import Step, node
-from agent.report.render import write_report
+from agent.report.render import headline, write_report
+from agent.report.result import all_warnings, assumptions
 from agent.state import AnalysisState
+
+MAX_NARRATIVE = 1200
+
+
+class Narrative(BaseModel):
+    text: str
+
+
+def check_narrative(answer: Narrative) -> None:
+    if re.search(r"\d", answer.text):
+        raise AnswerRejected("the narrative must not contain digits; refer to the tables instead")
+    if not answer.text.strip() or len(answer.text) > MAX_NARRATIVE:
+        raise AnswerRejected(f"write between 1 and {MAX_NARRATIVE} characters")
 
 
 @node("report")
 def report(state: AnalysisState, ctx: RunContext) -> Step:
-    files = write_report(state, ctx.llm, Path(state.request.out_dir))
-    return Step(updates={"report": files}, summary=f"wrote {files.directory}")
+    asked = ask(
+        ctx.llm,
+        "report",
+        Narrative,
+        check_narrative,
+        headline=headline(state),
+        verdict=state.critique.verdict if state.critique else "none",
+        warnings=all_warnings(state),
+        assumptions=assumptions(state),
+    )
+    narrative = asked.answer.text.strip() if asked.answer else None
+    files = write_report(
+        state,
+        ctx.llm,
+        Path(state.request.out_dir),
+        narrative=narrative,
+        own_warnings=tuple(asked.warnings),
+    )
+    return Step(
+        updates={"report": files},
+        summary=f"wrote {files.directory}",
+        warnings=asked.warnings,
+    )

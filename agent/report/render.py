@@ -96,15 +96,18 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def view(state: AnalysisState, png: bytes | None) -> dict[str, Any]:
+def view(
+    state: AnalysisState, png: bytes | None, narrative: str | None, warnings: list[str]
+) -> dict[str, Any]:
     timings: dict[str, float] = {}
     for record in state.trail:
         timings[record.node] = timings.get(record.node, 0.0) + record.seconds
     return {
         "s": state,
         "headline": headline(state),
+        "narrative": narrative,
         "assumptions": assumptions(state),
-        "warnings": all_warnings(state),
+        "warnings": warnings,
         "total_seconds": sum(timings.values()),
         "graph_png_b64": base64.b64encode(png).decode("ascii") if png else None,
     }
@@ -129,7 +132,15 @@ def check_out_dir(out: Path) -> None:
         )
 
 
-def write_report(state: AnalysisState, llm: LLMClient, out: Path) -> ReportFiles:
+def write_report(
+    state: AnalysisState,
+    llm: LLMClient,
+    out: Path,
+    narrative: str | None = None,
+    own_warnings: tuple[str, ...] = (),
+) -> ReportFiles:
+    """Render and write the run folder; `own_warnings` are the report step's own (its trail
+    record is appended only after it returns)."""
     check_out_dir(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = out.with_name(f".{out.name}.partial-{os.getpid()}")
@@ -140,7 +151,9 @@ def write_report(state: AnalysisState, llm: LLMClient, out: Path) -> ReportFiles
         if state.graph is not None and state.graph.nodes:
             png = draw_graph_png(state.graph, treatment=state.treatment, outcome=state.outcome)
             (staging / "graph.png").write_bytes(png)
-        env, context = _environment(), view(state, png)
+        warnings = all_warnings(state) + [f"[report] {w}" for w in own_warnings]
+        env, context = _environment(), view(state, png, narrative, warnings)
+        context["llm_label"] = f"{llm.backend}:{llm.model}" if llm.model else llm.backend
         (staging / "report.md").write_text(
             env.get_template("report.md.j2").render(**context), encoding="utf-8"
         )
@@ -149,6 +162,8 @@ def write_report(state: AnalysisState, llm: LLMClient, out: Path) -> ReportFiles
         )
         files = {"markdown": str(out / "report.md"), "html": str(out / "report.html")}
         result = build_result(state, llm, files)
+        result["narrative"] = narrative
+        result["warnings"] = warnings
         (staging / "result.json").write_text(
             json.dumps(result, indent=2, default=str), encoding="utf-8"
         )

@@ -35,6 +35,22 @@ def versions() -> dict[str, str]:
     return found
 
 
+def llm_summary(llm: LLMClient) -> dict[str, Any]:
+    """Which backend answered and what it cost (never the key: clients expose none)."""
+    usage = llm.usage
+    base_url = getattr(llm, "base_url", None)
+    return {
+        "backend": llm.backend,
+        "model": llm.model,
+        "base_url": base_url,
+        "calls": usage.calls,
+        "prompt_tokens": usage.prompt_tokens,
+        "completion_tokens": usage.completion_tokens,
+        "cache_hits": getattr(usage, "cache_hits", 0),
+        "by_task": usage.by_task,
+    }
+
+
 def assumptions(state: AnalysisState) -> list[str]:
     """What the numbers rest on, in words, for the report and result.json."""
     items = [
@@ -86,13 +102,7 @@ def build_result(state: AnalysisState, llm: LLMClient, files: dict[str, str]) ->
         "question": state.request.question,
         "treatment": state.treatment,
         "outcome": state.outcome,
-        "llm": {
-            "backend": llm.backend,
-            "model": llm.model,
-            "calls": llm.usage.calls,
-            "prompt_tokens": llm.usage.prompt_tokens,
-            "completion_tokens": llm.usage.completion_tokens,
-        },
+        "llm": llm_summary(llm),
         "profile": None
         if prof is None
         else {

@@ -143,7 +143,8 @@ def small_csv(tmp_path):
         (["{small}", "--question", "is it worth it?"], "pass --treatment COLUMN --outcome COLUMN"),
         (["{small}", "--knowledge", "{small}.yaml"], "knowledge file not found"),
         (["{small}", "--max-rows", "5"], "--max-rows must be at least 100"),
-        (["{small}", "--llm", "mystery"], "not available"),
+        (["{small}", "--llm", "mystery"], "invalid LLM spec"),
+        (["{small}", "--llm", "openai:gpt-x"], "needs OPENAI_API_KEY"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(small_csv, tmp_path, args, message):

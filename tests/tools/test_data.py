@@ -127,3 +127,14 @@ def test_prepare_codes_categories_and_drops_incomplete_rows(tmp_path):
     assert prepared.codings == {"g": {"a": 0, "b": 1}}
     assert len(prepared.frame) == 30
     assert "10 of 40 rows" in prepared.notes[0]
+
+
+def test_exact_linear_copies_are_excluded_but_roles_kept(tmp_path):
+    rng = np.random.default_rng(3)
+    a, b = rng.normal(size=(2, 300))
+    frame = pd.DataFrame({"total": a + 2 * b, "a": a, "b": b, "noisy": a + rng.normal(size=300)})
+    prof = profile_table(table_from(frame, tmp_path))
+    assert prof.analysis_columns == ("total", "a", "noisy")
+    assert "exact linear function of total, a" in prof.column("b").excluded_reason
+    kept = profile_table(table_from(frame, tmp_path, "k.csv"), keep=("b",))
+    assert "b" in kept.analysis_columns and len(kept.analysis_columns) == 3

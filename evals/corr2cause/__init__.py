@@ -1,0 +1,1 @@
+"""The corr2cause suite: seeded generator (original and perturbed wording) and the CSV loader."""
