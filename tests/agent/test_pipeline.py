@@ -21,6 +21,7 @@ def test_confounded_effect_is_recovered_through_the_whole_pipeline(confounded_cs
     path, true_ate = confounded_csv
     state = run(path, tmp_path / "run", treatment="t", outcome="y")
     assert [r.node for r in state.trail] == [
+        "intake",
         "profile",
         "plan",
         "elicit",
@@ -42,7 +43,14 @@ def test_confounded_effect_is_recovered_through_the_whole_pipeline(confounded_cs
 def test_discovery_only_run_skips_the_effect_steps(confounded_csv, tmp_path):
     path, _ = confounded_csv
     state = run(path, tmp_path / "run")
-    assert [r.node for r in state.trail] == ["profile", "plan", "elicit", "discover", "report"]
+    assert [r.node for r in state.trail] == [
+        "intake",
+        "profile",
+        "plan",
+        "elicit",
+        "discover",
+        "report",
+    ]
     assert state.effect is None and state.identification is None
     edges = {frozenset((e.source, e.target)) for e in state.graph.edges}
     assert frozenset(("t", "y")) in edges and frozenset(("c1", "t")) in edges
