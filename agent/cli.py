@@ -23,6 +23,7 @@ from agent.llm.offline import OfflineLLM
 from agent.report.render import check_out_dir, choose_out_dir
 from agent.run import run_analysis
 from agent.state import AnalysisRequest
+from tools.discovery import ALGORITHMS
 from tools.errors import AgentError, InputError
 
 app = typer.Typer(
@@ -31,6 +32,12 @@ app = typer.Typer(
 
 EXIT_FAILED_STEP = 1
 EXIT_INTERNAL = 70
+
+
+eval_app = typer.Typer(
+    no_args_is_help=True, help="Benchmark suites: score the agent and baselines."
+)
+app.add_typer(eval_app, name="eval")
 
 
 @app.callback()
@@ -66,6 +73,14 @@ class ProgressPrinter:
         )
 
 
+DISCOVERY_ALGORITHMS = tuple(ALGORITHMS)
+
+
+def check_choice(flag: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise InputError(f"{flag} {value!r} is not one of: {', '.join(allowed)}")
+
+
 def fail(console: Console, message: str, code: int) -> None:
     console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
@@ -87,6 +102,31 @@ def analyze(
         Path | None,
         typer.Option(help="YAML/JSON file with required/forbidden edges, tiers, descriptions."),
     ] = None,
+    graph: Annotated[
+        Path | None,
+        typer.Option(
+            help="Your causal graph: edge list (A -> B, A <-> B for a hidden common cause) or DOT."
+        ),
+    ] = None,
+    graph_mode: Annotated[
+        str,
+        typer.Option(help="replace: use --graph as the graph; seed: it enters discovery."),
+    ] = "replace",
+    algorithm: Annotated[
+        str | None,
+        typer.Option(help="Force the discovery algorithm: " + ", ".join(DISCOVERY_ALGORITHMS)),
+    ] = None,
+    context: Annotated[
+        str | None,
+        typer.Option(help="Domain/regime/time-index column: discovery by CD-NOD."),
+    ] = None,
+    prior: Annotated[
+        str,
+        typer.Option(help="LLM prior: auto, pairwise, bfs, graph or none."),
+    ] = "auto",
+    prior_samples: Annotated[
+        int, typer.Option(help="LLM answers per question, voted (1 = no voting).")
+    ] = 1,
     out: Annotated[
         Path | None, typer.Option(help="Output folder (default: a new folder under ./runs/).")
     ] = None,
@@ -106,6 +146,12 @@ def analyze(
                 "pass both --treatment and --outcome (or --question alone, or "
                 "neither for a discovery-only analysis)"
             )
+        check_choice("--graph-mode", graph_mode, ("replace", "seed"))
+        check_choice("--prior", prior, ("auto", "pairwise", "bfs", "graph", "none"))
+        if algorithm is not None:
+            check_choice("--algorithm", algorithm, DISCOVERY_ALGORITHMS)
+        if prior_samples < 1:
+            raise InputError(f"--prior-samples must be at least 1 (got {prior_samples})")
         settings = resolve_settings(llm=llm, max_rows=max_rows, quiet=quiet)
         if out is None:
             out = choose_out_dir(
@@ -118,6 +164,12 @@ def analyze(
             outcome=outcome,
             question=question,
             knowledge_path=str(knowledge) if knowledge else None,
+            graph_path=str(graph) if graph else None,
+            graph_mode=graph_mode,
+            algorithm=algorithm,
+            context=context,
+            prior=prior,
+            prior_samples=prior_samples,
             seed=seed,
             max_rows=settings.max_rows,
             out_dir=str(out),
@@ -152,3 +204,47 @@ def analyze(
             f"in {state.report.directory} shows what finished",
             EXIT_FAILED_STEP,
         )
+
+
+@eval_app.command("discovery")
+def eval_discovery(
+    data: Annotated[Path | None, typer.Option(help="A table to add as a benchmark.")] = None,
+    truth: Annotated[
+        Path | None, typer.Option(help="Its true edges: CSV with source,target columns.")
+    ] = None,
+    suite: Annotated[
+        list[str] | None, typer.Option(help="synthetic and/or real (default both); none.")
+    ] = None,
+    only: Annotated[
+        list[str] | None, typer.Option(help="Keep benchmarks whose name contains this word.")
+    ] = None,
+    no_prior: Annotated[bool, typer.Option("--no-prior", help="Skip the auto+prior rows.")] = False,
+    seed: Annotated[int, typer.Option(help="Seed for the SEMs and every search.")] = 0,
+    out: Annotated[Path, typer.Option(help="Markdown table file.")] = Path("discovery_eval.md"),
+) -> None:
+    """Every discovery algorithm and the automatic choice on seeded SEMs and real graphs."""
+    import warnings
+
+    from evals.discovery.suite import (  # the CLI is the composition root: evals load lazily
+        markdown_table,
+        noisy_expert_prior,
+        run_discovery_suite,
+        select_benchmarks,
+    )
+
+    err = Console(stderr=True)
+    warnings.filterwarnings("ignore")
+    try:
+        benchmarks = select_benchmarks(
+            suite or ["synthetic", "real"], data, truth, only or [], seed
+        )
+        rows = run_discovery_suite(
+            benchmarks,
+            prior=None if no_prior else noisy_expert_prior(seed),
+            seed=seed,
+            out=out,
+            log=lambda line: err.print(line, highlight=False, soft_wrap=True),
+        )
+    except AgentError as error:
+        fail(Console(stderr=True), str(error), error.exit_code)
+    sys.stdout.write(markdown_table(rows))

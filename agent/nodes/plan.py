@@ -1,12 +1,12 @@
-"""plan: resolve treatment and outcome, then pick the discovery test and the estimator by rules.
+"""plan: resolve treatment and outcome, then pick the discovery method and the estimator by rules.
 
 The offline rules (each one that fires is written into the plan's rationale):
-- data type: all continuous -> PC with Fisher-z; all discrete -> PC with chi-square; mixed ->
-  Fisher-z when at least half the columns are continuous (binary/ordinal codes read as numbers),
-  otherwise chi-square on quantile-binned continuous columns;
-- alpha 0.05 up to 10,000 rows, 0.01 above (tests gain power with n; a smaller alpha keeps
-  spurious edges down);
-- bootstrap resamples for edge confidence: 20, or 10 when rows x columns exceeds 500,000;
+- discovery: `tools.discovery_select.choose_discovery` on facts measured from the data (type,
+  missing values, a context column, linearity, Gaussianity, size), or the user's --algorithm;
+  constraint-based searches get an alpha grid, the level chosen on held-out rows;
+- a --graph in replace mode replaces discovery; in seed mode its <-> edges make FCI the choice;
+- bootstrap resamples for edge confidence: 20, or 10 when rows x columns exceeds 500,000 (fewer
+  when one search is slow, never under 10);
 - estimator LinearDML; from 500 rows each nuisance model is chosen between gradient boosting and
   a regularised linear model by 3-fold cross-validation, below 500 rows it is linear.
 """
@@ -17,35 +17,27 @@ from agent.context import RunContext
 from agent.nodes.base import Step, node
 from agent.state import AnalysisState, Plan
 from tools.data import check_roles
+from tools.discovery_select import (
+    DiscoveryChoice,
+    choose_discovery,
+    data_facts,
+    forced_choice,
+)
 from tools.errors import InputError
 from tools.question import map_question
-from tools.types import DataProfile
+from tools.types import CausalGraph, DataProfile
+from tools.user_graph import check_user_graph, load_user_graph
 
 
-def rules_plan(profile: DataProfile) -> Plan:
-    columns = [profile.column(c) for c in profile.analysis_columns]
-    continuous = sum(c.type == "continuous" for c in columns)
-    rationale: list[str] = []
-    if profile.data_type == "continuous":
-        ci_test = "fisherz"
-        rationale.append("all analysed columns are continuous: PC with the Fisher-z test")
-    elif profile.data_type == "discrete":
-        ci_test = "chisq"
-        rationale.append("all analysed columns are discrete: PC with the chi-square test")
-    elif continuous >= len(columns) / 2:
-        ci_test = "fisherz"
+def rules_plan(profile: DataProfile, choice: DiscoveryChoice) -> Plan:
+    columns = profile.analysis_columns
+    rationale = [choice.rule]
+    if choice.alpha_grid:
+        grid = "/".join(f"{a:g}" for a in choice.alpha_grid)
         rationale.append(
-            f"mixed data, {continuous} of {len(columns)} columns continuous: PC with "
-            "Fisher-z (binary and coded columns read as numbers, an approximation)"
+            f"alpha chosen among {grid}: the level whose graph best predicts held-out rows "
+            "(5-fold log-likelihood)"
         )
-    else:
-        ci_test = "chisq"
-        rationale.append(
-            f"mixed data, only {continuous} of {len(columns)} columns continuous: PC "
-            "with chi-square after cutting continuous columns into quantile bins"
-        )
-    alpha = 0.05 if profile.rows <= 10_000 else 0.01
-    rationale.append(f"alpha {alpha:g} for {profile.rows} rows (0.05 up to 10,000 rows, else 0.01)")
     bootstrap = 20 if profile.rows * len(columns) <= 500_000 else 10
     rationale.append(f"{bootstrap} bootstrap resamples for edge confidence")
     nuisance = "select" if profile.rows >= 500 else "linear"
@@ -56,8 +48,58 @@ def rules_plan(profile: DataProfile) -> Plan:
         else "LinearDML with regularised linear nuisance models (under 500 rows)"
     )
     return Plan(
-        ci_test=ci_test, alpha=alpha, bootstrap=bootstrap, nuisance=nuisance, rationale=rationale
+        discovery_algorithm=choice.algorithm,
+        ci_test=choice.ci_test,
+        score=choice.score,
+        alpha_grid=list(choice.alpha_grid),
+        candidates=list(choice.candidates),
+        context=choice.context,
+        categorical=list(choice.categorical),
+        discovery_rule=choice.rule,
+        discovery_facts=choice.facts.model_dump(),
+        bootstrap=bootstrap,
+        nuisance=nuisance,
+        rationale=rationale,
     )
+
+
+def plan_discovery(
+    state: AnalysisState,
+    ctx: RunContext,
+    user_graph: CausalGraph | None,
+    roles: tuple[str | None, str | None],
+) -> DiscoveryChoice:
+    """Measure the data facts and apply the discovery rules (or the user's --algorithm);
+    `roles` (treatment, outcome) are never taken for a context column."""
+    req, prof = state.request, state.profile
+    if req.context is not None and req.context not in prof.analysis_columns:
+        raise InputError(
+            f"--context {req.context!r} is not an analysed column; columns are: "
+            f"{', '.join(prof.analysis_columns)}"
+        )
+    if req.context is not None and req.context == roles[1]:
+        raise InputError(
+            f"--context {req.context!r} is the outcome; a context column is uncaused, so it "
+            "cannot be the outcome"
+        )
+    table = ctx.tables.table(req.data_path, req.max_rows, req.seed)
+    discrete = {
+        c.name
+        for c in prof.columns
+        if c.excluded_reason is None and c.type in ("binary", "categorical")
+    }
+    seeded = user_graph is not None and req.graph_mode == "seed"
+    facts = data_facts(
+        table.frame[list(prof.analysis_columns)],
+        discrete,
+        context=req.context,
+        latent_declared=seeded and any(e.mark == "<->" for e in user_graph.edges),
+        roles=roles,
+        seed=req.seed,
+    )
+    if req.algorithm:
+        return forced_choice(facts, req.algorithm)
+    return choose_discovery(facts)
 
 
 @node("plan", needs=("profile",))
@@ -74,7 +116,14 @@ def plan(state: AnalysisState, ctx: RunContext) -> Step:
             raise InputError(
                 f"{role} {name!r} cannot be analysed: {prof.column(name).excluded_reason}"
             )
-    chosen = rules_plan(prof)
+    user_graph = None
+    if req.graph_path:
+        user_graph = check_user_graph(
+            load_user_graph(req.graph_path), prof.analysis_columns, req.graph_path
+        )
+    chosen = rules_plan(prof, plan_discovery(state, ctx, user_graph, (treatment, outcome)))
+    if user_graph is not None and req.graph_mode == "replace":
+        chosen.rationale.insert(0, f"the user graph {req.graph_path} replaces discovery")
     if rule:
         chosen.rationale.insert(
             0, f"question mapped to {treatment} -> {outcome} by the rule '{rule}'"
@@ -86,7 +135,17 @@ def plan(state: AnalysisState, ctx: RunContext) -> Step:
             "profiling; causal analysis needs at least two"
         )
     what = f"effect of {treatment} on {outcome}" if treatment else "discovery only"
+    method = (
+        "user graph"
+        if user_graph is not None and req.graph_mode == "replace"
+        else "/".join([chosen.discovery_algorithm, *chosen.candidates])
+    )
     return Step(
-        updates={"plan": chosen, "treatment": treatment, "outcome": outcome},
-        summary=f"{what}; PC/{chosen.ci_test}, alpha {chosen.alpha:g}, LinearDML",
+        updates={
+            "plan": chosen,
+            "treatment": treatment,
+            "outcome": outcome,
+            "user_graph": user_graph,
+        },
+        summary=f"{what}; {method}, LinearDML",
     )
