@@ -74,6 +74,10 @@ class DataFacts(Frozen):
     latent_declared: bool = False
 
 
+SETTINGS = ("ci_test", "score", "alpha_grid", "candidates", "context", "categorical")
+"""The fields a choice hands to `DiscoveryParams` (and the plan keeps) besides the algorithm."""
+
+
 class DiscoveryChoice(Frozen):
     algorithm: Algorithm
     ci_test: CITest = "fisherz"
@@ -88,14 +92,7 @@ class DiscoveryChoice(Frozen):
     def params(self, **settings) -> DiscoveryParams:
         """Discovery parameters for this choice; `settings` adds seed, bootstrap, n_jobs."""
         return DiscoveryParams(
-            algorithm=self.algorithm,
-            ci_test=self.ci_test,
-            score=self.score,
-            alpha_grid=self.alpha_grid,
-            candidates=self.candidates,
-            context=self.context,
-            categorical=self.categorical,
-            **settings,
+            algorithm=self.algorithm, **self.model_dump(include=set(SETTINGS)), **settings
         )
 
 

@@ -106,6 +106,12 @@ def _clamp(value: float) -> float:
     return min(1.0, max(0.0, float(value)))
 
 
+def _claim(source: str, target: str, confidence: float, rationale: str) -> Claim:
+    return Claim(
+        source=source, target=target, confidence=_clamp(confidence), rationale=rationale.strip()
+    )
+
+
 def pairs(columns: Sequence[str]) -> list[tuple[str, str]]:
     """Every unordered pair once, in column order: the pairwise strategy's questions."""
     return [(a, b) for i, a in enumerate(columns) for b in columns[i + 1 :]]
@@ -117,14 +123,7 @@ def claims_from_pair(first: str, second: str, answer: PairAnswer) -> list[Claim]
     source, target = (
         (first, second) if answer.relation == "first_causes_second" else (second, first)
     )
-    return [
-        Claim(
-            source=source,
-            target=target,
-            confidence=_clamp(answer.confidence),
-            rationale=answer.rationale.strip(),
-        )
-    ]
+    return [_claim(source, target, answer.confidence, answer.rationale)]
 
 
 class _Names:
@@ -156,35 +155,23 @@ def claims_from_effects(
 ) -> tuple[list[Claim], list[str]]:
     """(claims `cause -> effect`, names the model used that are not columns)."""
     names = _Names(columns)
-    claims = []
-    for item in answer.effects:
-        effect = names(item.variable)
-        if effect is not None and effect != cause:
-            claims.append(
-                Claim(
-                    source=cause,
-                    target=effect,
-                    confidence=_clamp(item.confidence),
-                    rationale=item.rationale.strip(),
-                )
-            )
+    found = [(names(item.variable), item) for item in answer.effects]
+    claims = [
+        _claim(cause, effect, item.confidence, item.rationale)
+        for effect, item in found
+        if effect is not None and effect != cause
+    ]
     return claims, names.unknown
 
 
 def claims_from_graph(answer: GraphAnswer, columns: Sequence[str]) -> tuple[list[Claim], list[str]]:
     names = _Names(columns)
-    claims = []
-    for item in answer.edges:
-        source, target = names(item.cause), names(item.effect)
-        if source and target and source != target:
-            claims.append(
-                Claim(
-                    source=source,
-                    target=target,
-                    confidence=_clamp(item.confidence),
-                    rationale=item.rationale.strip(),
-                )
-            )
+    found = [(names(item.cause), names(item.effect), item) for item in answer.edges]
+    claims = [
+        _claim(source, target, item.confidence, item.rationale)
+        for source, target, item in found
+        if source and target and source != target
+    ]
     return claims, names.unknown
 
 

@@ -8,6 +8,7 @@ from agent.context import RunContext
 from agent.nodes.base import Step, node
 from agent.state import AnalysisState
 from tools.discovery import discover as run_discovery
+from tools.discovery_select import SETTINGS
 from tools.types import DiscoveryParams, DiscoveryResult
 
 
@@ -15,14 +16,7 @@ def discovery_params(state: AnalysisState, n_jobs: int) -> DiscoveryParams:
     plan = state.plan
     return DiscoveryParams(
         algorithm=plan.discovery_algorithm,
-        ci_test=plan.ci_test,
-        score=plan.score,
-        alpha=plan.alpha,
-        alpha_grid=tuple(plan.alpha_grid),
-        candidates=tuple(plan.candidates),
-        context=plan.context,
-        categorical=tuple(plan.categorical),
-        bootstrap=plan.bootstrap,
+        **plan.model_dump(include={*SETTINGS, "alpha", "bootstrap"}),
         seed=state.request.seed,
         n_jobs=n_jobs,
     )

@@ -18,6 +18,7 @@ from agent.nodes.base import Step, node
 from agent.state import AnalysisState, Plan
 from tools.data import check_roles
 from tools.discovery_select import (
+    SETTINGS,
     DiscoveryChoice,
     choose_discovery,
     data_facts,
@@ -49,12 +50,7 @@ def rules_plan(profile: DataProfile, choice: DiscoveryChoice) -> Plan:
     )
     return Plan(
         discovery_algorithm=choice.algorithm,
-        ci_test=choice.ci_test,
-        score=choice.score,
-        alpha_grid=list(choice.alpha_grid),
-        candidates=list(choice.candidates),
-        context=choice.context,
-        categorical=list(choice.categorical),
+        **choice.model_dump(include=set(SETTINGS)),
         discovery_rule=choice.rule,
         discovery_facts=choice.facts.model_dump(),
         bootstrap=bootstrap,
