@@ -18,13 +18,14 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from agent.config import Settings, resolve_settings
+from agent.config import Settings, limit_native_threads, resolve_settings
 from agent.context import RunContext
 from agent.llm.base import LLMClient
 from agent.llm.factory import build_client, doctor_report
 from agent.report.render import check_out_dir, choose_out_dir
 from agent.run import run_analysis
 from agent.state import AnalysisRequest
+from tools.discovery import ALGORITHMS
 from tools.errors import AgentError, InputError
 
 app = typer.Typer(
@@ -67,6 +68,7 @@ def make_llm(settings: Settings) -> LLMClient:
 @app.callback()
 def main() -> None:
     """Causal analysis of a table: profile, discover, identify, estimate, critique, report."""
+    limit_native_threads()
 
 
 class ProgressPrinter:
@@ -102,6 +104,14 @@ def fail(console: Console, message: str, code: int) -> None:
     raise typer.Exit(code)
 
 
+DISCOVERY_ALGORITHMS = tuple(ALGORITHMS)
+
+
+def check_choice(flag: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise InputError(f"{flag} {value!r} is not one of: {', '.join(allowed)}")
+
+
 @app.command()
 def analyze(
     data: Annotated[Path, typer.Argument(help="CSV, TSV or Parquet table.")],
@@ -118,6 +128,31 @@ def analyze(
         Path | None,
         typer.Option(help="YAML/JSON file with required/forbidden edges, tiers, descriptions."),
     ] = None,
+    graph: Annotated[
+        Path | None,
+        typer.Option(
+            help="Your causal graph: edge list (A -> B, A <-> B for a hidden common cause) or DOT."
+        ),
+    ] = None,
+    graph_mode: Annotated[
+        str,
+        typer.Option(help="replace: use --graph as the graph; seed: it enters discovery."),
+    ] = "replace",
+    algorithm: Annotated[
+        str | None,
+        typer.Option(help="Force the discovery algorithm: " + ", ".join(DISCOVERY_ALGORITHMS)),
+    ] = None,
+    context: Annotated[
+        str | None,
+        typer.Option(help="Domain/regime/time-index column: discovery by CD-NOD."),
+    ] = None,
+    prior: Annotated[
+        str,
+        typer.Option(help="LLM prior: auto, pairwise, bfs, graph or none."),
+    ] = "auto",
+    prior_samples: Annotated[
+        int, typer.Option(help="LLM answers per question, voted (1 = no voting).")
+    ] = 1,
     out: Annotated[
         Path | None, typer.Option(help="Output folder (default: a new folder under ./runs/).")
     ] = None,
@@ -140,6 +175,12 @@ def analyze(
                 "pass both --treatment and --outcome (or --question alone, or "
                 "neither for a discovery-only analysis)"
             )
+        check_choice("--graph-mode", graph_mode, ("replace", "seed"))
+        check_choice("--prior", prior, ("auto", "pairwise", "bfs", "graph", "none"))
+        if algorithm is not None:
+            check_choice("--algorithm", algorithm, DISCOVERY_ALGORITHMS)
+        if prior_samples < 1:
+            raise InputError(f"--prior-samples must be at least 1 (got {prior_samples})")
         settings = resolve_settings(
             llm=llm,
             base_url=base_url,
@@ -159,6 +200,12 @@ def analyze(
             outcome=outcome,
             question=question,
             knowledge_path=str(knowledge) if knowledge else None,
+            graph_path=str(graph) if graph else None,
+            graph_mode=graph_mode,
+            algorithm=algorithm,
+            context=context,
+            prior=prior,
+            prior_samples=prior_samples,
             seed=seed,
             max_rows=settings.max_rows,
             out_dir=str(out),
@@ -333,3 +380,47 @@ def _text_suite(suite: str):
 
 eval_app.command("corr2cause")(_text_suite("corr2cause"))
 eval_app.command("cladder")(_text_suite("cladder"))
+
+
+@eval_app.command("discovery")
+def eval_discovery(
+    data: Annotated[Path | None, typer.Option(help="A table to add as a benchmark.")] = None,
+    truth: Annotated[
+        Path | None, typer.Option(help="Its true edges: CSV with source,target columns.")
+    ] = None,
+    suite: Annotated[
+        list[str] | None, typer.Option(help="synthetic and/or real (default both); none.")
+    ] = None,
+    only: Annotated[
+        list[str] | None, typer.Option(help="Keep benchmarks whose name contains this word.")
+    ] = None,
+    no_prior: Annotated[bool, typer.Option("--no-prior", help="Skip the auto+prior rows.")] = False,
+    seed: Annotated[int, typer.Option(help="Seed for the SEMs and every search.")] = 0,
+    out: Annotated[Path, typer.Option(help="Markdown table file.")] = Path("discovery_eval.md"),
+) -> None:
+    """Every discovery algorithm and the automatic choice on seeded SEMs and real graphs."""
+    import warnings
+
+    from evals.discovery.suite import (  # the CLI is the composition root: evals load lazily
+        markdown_table,
+        noisy_expert_prior,
+        run_discovery_suite,
+        select_benchmarks,
+    )
+
+    err = Console(stderr=True)
+    warnings.filterwarnings("ignore")
+    try:
+        benchmarks = select_benchmarks(
+            suite or ["synthetic", "real"], data, truth, only or [], seed
+        )
+        rows = run_discovery_suite(
+            benchmarks,
+            prior=None if no_prior else noisy_expert_prior(seed),
+            seed=seed,
+            out=out,
+            log=lambda line: err.print(line, highlight=False, soft_wrap=True),
+        )
+    except AgentError as error:
+        fail(Console(stderr=True), str(error), error.exit_code)
+    sys.stdout.write(markdown_table(rows))

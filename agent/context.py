@@ -32,11 +32,17 @@ class TableCache:
         return self._tables[key]
 
     def prepared(
-        self, path: str, max_rows: int | None, seed: int, profile: DataProfile
+        self,
+        path: str,
+        max_rows: int | None,
+        seed: int,
+        profile: DataProfile,
+        drop_missing: bool = True,
     ) -> Prepared:
-        key = (path, max_rows, seed, profile.analysis_columns)
+        key = (path, max_rows, seed, profile.analysis_columns, drop_missing)
         if key not in self._prepared:
-            self._prepared[key] = prepare(self.table(path, max_rows, seed), profile)
+            table = self.table(path, max_rows, seed)
+            self._prepared[key] = prepare(table, profile, drop_missing=drop_missing)
         return self._prepared[key]
 
 

@@ -8,17 +8,20 @@ so it serialises to JSON (checkpoints, result.json). Every node appends one `Nod
 from __future__ import annotations
 
 import operator
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from tools.formal import Answer, TextProblem
 from tools.types import (
+    Algorithm,
     CausalGraph,
     CheckResult,
+    CITest,
     DataProfile,
     DiscoveryResult,
     EffectEstimate,
+    GraphScore,
     IdentificationResult,
     Knowledge,
 )
@@ -41,6 +44,15 @@ class AnalysisRequest(Model):
     outcome: str | None = None
     question: str | None = None
     knowledge_path: str | None = None
+    graph_path: str | None = None
+    graph_mode: Literal["replace", "seed"] = "replace"
+    """replace: the user graph is the graph; seed: it enters discovery as knowledge."""
+    context: str | None = None
+    """Domain / regime / time-index column for CD-NOD (else detected by name)."""
+    algorithm: Algorithm | None = None
+    """Forced discovery algorithm; None lets the plan choose."""
+    prior: Literal["auto", "pairwise", "bfs", "graph", "none"] = "auto"
+    prior_samples: int = Field(1, ge=1)
     seed: int = 0
     max_rows: int | None = None
     out_dir: str | None = None
@@ -56,9 +68,16 @@ class InputInfo(Model):
 class Plan(Model):
     """Choices for the run, each with the rule that made it (shown in the report)."""
 
-    discovery_algorithm: Literal["pc"] = "pc"
-    ci_test: Literal["fisherz", "chisq", "gsq"] = "fisherz"
+    discovery_algorithm: Algorithm = "pc"
+    ci_test: CITest = "fisherz"
+    score: GraphScore = "bic"
     alpha: float = 0.05
+    alpha_grid: list[float] = Field(default_factory=list)
+    candidates: list[Algorithm] = Field(default_factory=list)
+    context: str | None = None
+    categorical: list[str] = Field(default_factory=list)
+    discovery_rule: str | None = None
+    discovery_facts: dict[str, Any] = Field(default_factory=dict)
     bootstrap: int = 20
     estimators: list[str] = Field(default_factory=lambda: ["LinearDML"])
     nuisance: Literal["select", "gradient_boosting", "linear"] = "select"
@@ -74,6 +93,9 @@ class PriorEdge(Model):
     target: str
     confidence: float
     rationale: str = ""
+    votes: int = 1
+    use: Literal["required", "orientation", "unused"] = "unused"
+    """How the edge entered discovery (see tools.elicitation.prior_knowledge)."""
 
 
 class Prior(Model):
@@ -81,6 +103,10 @@ class Prior(Model):
     used: bool
     note: str
     edges: list[PriorEdge] = Field(default_factory=list)
+    strategy: str | None = None
+    samples: int = 0
+    queries: int = 0
+    dropped: list[PriorEdge] = Field(default_factory=list)
 
 
 class Critique(Model):
@@ -115,6 +141,8 @@ class AnalysisState(Model):
     outcome: str | None = None
     plan: Plan | None = None
     knowledge: Knowledge | None = None
+    user_graph: CausalGraph | None = None
+    """The validated --graph, over every analysed column."""
     prior: Prior | None = None
     discovery: DiscoveryResult | None = None
     identification: IdentificationResult | None = None

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from agent.config import limit_native_threads
 from evals.synthetic import confounded_binary
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -17,6 +18,12 @@ def shared_path(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} not available")
     return path
+
+
+@pytest.fixture(autouse=True, scope="session")
+def one_native_thread() -> None:
+    """As the CLI does: native thread pools of one (see agent.config.limit_native_threads)."""
+    limit_native_threads()
 
 
 @pytest.fixture(autouse=True)

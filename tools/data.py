@@ -309,17 +309,19 @@ class Prepared:
     notes: tuple[str, ...]
 
 
-def prepare(table: Table, profile: DataProfile) -> Prepared:
+def prepare(table: Table, profile: DataProfile, drop_missing: bool = True) -> Prepared:
     """Drop excluded columns and incomplete rows; turn categories into integer codes.
 
-    Complete-case analysis is the foundation's documented choice; the number of rows it costs is
-    reported so the user can judge it.
+    Complete-case analysis is the default; the number of rows it costs is reported so the user
+    can judge it. `drop_missing=False` keeps missing values as NaN for the steps that delete
+    test-wise instead (discovery with mv_fisherz).
     """
     columns = list(profile.analysis_columns)
     frame = table.frame[columns].copy()
     notes: list[str] = []
     before = len(frame)
-    frame = frame.dropna()
+    if drop_missing:
+        frame = frame.dropna()
     if len(frame) < before:
         notes.append(
             f"{before - len(frame)} of {before} rows with missing values were dropped "
@@ -336,9 +338,11 @@ def prepare(table: Table, profile: DataProfile) -> Prepared:
         if pd.api.types.is_bool_dtype(values):
             frame[name] = values.astype(int)
         elif not pd.api.types.is_numeric_dtype(values):
-            levels = sorted(values.astype(str).unique())
+            present = values.dropna().astype(str)
+            levels = sorted(present.unique())
             codings[name] = {level: i for i, level in enumerate(levels)}
-            frame[name] = values.astype(str).map(codings[name]).astype(int)
+            coded = present.map(codings[name]).reindex(values.index)
+            frame[name] = coded.astype(int) if drop_missing else coded.astype(float)
         else:
             frame[name] = values.astype(float)
     return Prepared(frame=frame.reset_index(drop=True), codings=codings, notes=tuple(notes))

@@ -22,7 +22,7 @@ import networkx as nx
 import yaml
 
 from tools.errors import InputError
-from tools.types import Knowledge
+from tools.types import EdgeOrigin, Knowledge
 
 KNOWN_KEYS = {"descriptions", "tiers", "required", "forbidden"}
 
@@ -108,13 +108,13 @@ def validate_knowledge(knowledge: Knowledge, columns: Iterable[str]) -> Knowledg
                 f"{where}: required edge {a} -> {b} goes against the tiers "
                 f"({b} is in an earlier tier than {a})"
             )
-    cycle = _find_cycle(knowledge.required)
+    cycle = find_cycle(knowledge.required)
     if cycle:
         raise InputError(f"{where}: required edges form a cycle: {' -> '.join(cycle)}")
     return knowledge
 
 
-def _find_cycle(edges: Iterable[tuple[str, str]]) -> list[str]:
+def find_cycle(edges: Iterable[tuple[str, str]]) -> list[str]:
     graph = nx.DiGraph(list(edges))
     try:
         cycle = nx.find_cycle(graph)
@@ -129,3 +129,44 @@ def is_forbidden(knowledge: Knowledge, source: str, target: str) -> bool:
         return True
     tier_of = {v: i for i, tier in enumerate(knowledge.tiers) for v in tier}
     return source in tier_of and target in tier_of and tier_of[source] > tier_of[target]
+
+
+def merge_knowledge(
+    base: Knowledge, extra: Knowledge, origin: EdgeOrigin
+) -> tuple[Knowledge, list[str]]:
+    """Add `extra`'s statements (an LLM prior or a user graph) to `base`, tagged with `origin`.
+
+    `base` wins every conflict: a statement it contradicts, or one that would close a cycle of
+    required edges, is left out and named in the returned notes, so nothing is dropped silently.
+    """
+    notes: list[str] = []
+    required, forbidden = list(base.required), list(base.forbidden)
+    origins = dict(base.origins)
+    for a, b in extra.required:
+        if (a, b) in required:
+            continue
+        if is_forbidden(base, a, b) or (b, a) in required:
+            notes.append(f"{origin} edge {a} -> {b} left out: the knowledge rules it out")
+        elif find_cycle([*required, (a, b)]):
+            notes.append(f"{origin} edge {a} -> {b} left out: it would close a cycle")
+        else:
+            required.append((a, b))
+            origins[f"{a} -> {b}"] = extra.origins.get(f"{a} -> {b}", origin)
+    for a, b in extra.forbidden:
+        if (a, b) in forbidden or is_forbidden(base, a, b):
+            continue
+        if (a, b) in required:
+            notes.append(f"{origin} rules out {a} -> {b}, which is required: left out")
+            continue
+        forbidden.append((a, b))
+        origins[f"{a} -> {b}"] = extra.origins.get(f"{a} -> {b}", origin)
+    merged = base.model_copy(
+        update={
+            "required": tuple(required),
+            "forbidden": tuple(forbidden),
+            "origins": origins,
+            "latent": tuple(dict.fromkeys(base.latent + extra.latent)),
+            "descriptions": {**extra.descriptions, **base.descriptions},
+        }
+    )
+    return merged, notes

@@ -137,21 +137,49 @@ class Knowledge(Frozen):
     """Temporal order: a variable in a later tier cannot cause one in an earlier tier."""
     descriptions: dict[str, str] = Field(default_factory=dict)
     source: str | None = None
+    origins: dict[str, EdgeOrigin] = Field(default_factory=dict)
+    """Who stated a required/forbidden edge, keyed `"A -> B"`; absent keys mean "knowledge"."""
+    latent: tuple[tuple[str, str], ...] = ()
+    """Pairs declared to share a hidden common cause (`A <-> B` in a user graph)."""
 
     @property
     def is_empty(self) -> bool:
         return not (self.required or self.forbidden or self.tiers)
 
+    def origin_of(self, source: str, target: str) -> EdgeOrigin:
+        return self.origins.get(f"{source} -> {target}", "knowledge")
+
 
 # --------------------------------------------------------------------------- discovery
 
 
+Algorithm = Literal["pc", "fci", "ges", "boss", "direct_lingam", "cdnod"]
+CITest = Literal["fisherz", "mv_fisherz", "dg", "chisq", "gsq", "rcit", "kci"]
+GraphScore = Literal["bic", "bdeu"]
+
+
 class DiscoveryParams(Frozen):
-    algorithm: Literal["pc"] = "pc"
-    ci_test: Literal["fisherz", "chisq", "gsq"] = "fisherz"
+    algorithm: Algorithm = "pc"
+    ci_test: CITest = "fisherz"
+    """Test of the constraint-based algorithms (pc, fci, cdnod)."""
+    score: GraphScore = "bic"
+    """Score of the score-based searches (ges, boss): Gaussian BIC, or BDeu for discrete data."""
     alpha: float = Field(0.05, gt=0, lt=1)
+    alpha_grid: tuple[float, ...] = ()
+    """When given, alpha is the level in this grid whose graph predicts held-out rows best."""
+    candidates: tuple[Algorithm, ...] = ()
+    """Further algorithms to run; the graph that predicts held-out rows best is kept."""
     bootstrap: int = Field(20, ge=0)
     """Resamples for edge confidence; 0 disables it."""
+    bootstrap_budget: float = Field(30.0, gt=0)
+    """Seconds the resamples should take, estimated from the main run: a slow search gets fewer
+    resamples (never fewer than 10)."""
+    context: str | None = None
+    """Domain / regime / time-index column for CD-NOD (a column of the frame)."""
+    categorical: tuple[str, ...] = ()
+    """Columns the degenerate Gaussian test ("dg") reads as categories, not quantities."""
+    kernel_rows: int = Field(1000, ge=50)
+    """Nonparametric tests (rcit, kci) run on a seeded subsample of at most this many rows."""
     seed: int = 0
     n_jobs: int = 2
 

@@ -1,35 +1,80 @@
-"""discover: learn the graph from the data (causal-learn PC) with bootstrap edge confidence."""
+"""discover: learn the graph with the planned algorithm, or take the user's graph (--graph)."""
 
 from __future__ import annotations
+
+from collections import Counter
 
 from agent.context import RunContext
 from agent.nodes.base import Step, node
 from agent.state import AnalysisState
 from tools.discovery import discover as run_discovery
-from tools.types import DiscoveryParams
+from tools.discovery_select import SETTINGS
+from tools.types import DiscoveryParams, DiscoveryResult
+
+
+def discovery_params(state: AnalysisState, n_jobs: int) -> DiscoveryParams:
+    plan = state.plan
+    return DiscoveryParams(
+        algorithm=plan.discovery_algorithm,
+        **plan.model_dump(include={*SETTINGS, "alpha", "bootstrap"}),
+        seed=state.request.seed,
+        n_jobs=n_jobs,
+    )
+
+
+def _user_graph_result(state: AnalysisState) -> DiscoveryResult:
+    req, graph = state.request, state.user_graph
+    named = {v for e in graph.edges for v in (e.source, e.target)}
+    loose = [c for c in graph.nodes if c not in named]
+    warnings = (
+        [
+            f"{len(loose)} analysed column(s) the user graph does not name are unconnected: "
+            + ", ".join(loose)
+        ]
+        if loose
+        else []
+    )
+    if state.knowledge is not None and not state.knowledge.is_empty:
+        warnings.append(
+            "the user graph replaces discovery: it is used as given, the knowledge "
+            "is not applied to it"
+        )
+    return DiscoveryResult(
+        method=f"user graph from {req.graph_path} (replaces discovery)",
+        graph=graph,
+        params=DiscoveryParams(bootstrap=0, seed=req.seed),
+        warnings=tuple(warnings),
+    )
 
 
 @node("discover", needs=("plan", "knowledge"))
 def discover(state: AnalysisState, ctx: RunContext) -> Step:
     req, plan = state.request, state.plan
-    prepared = ctx.tables.prepared(req.data_path, req.max_rows, req.seed, state.profile)
-    params = DiscoveryParams(
-        algorithm=plan.discovery_algorithm,
-        ci_test=plan.ci_test,
-        alpha=plan.alpha,
-        bootstrap=plan.bootstrap,
-        seed=req.seed,
-        n_jobs=ctx.settings.n_jobs,
-    )
-    result = run_discovery(prepared.frame, params, state.knowledge)
+    notes: list[str] = []
+    if state.user_graph is not None and req.graph_mode == "replace":
+        result = _user_graph_result(state)
+    else:
+        prepared = ctx.tables.prepared(
+            req.data_path,
+            req.max_rows,
+            req.seed,
+            state.profile,
+            drop_missing=plan.ci_test != "mv_fisherz",
+        )
+        notes = list(prepared.notes)
+        result = run_discovery(
+            prepared.frame, discovery_params(state, ctx.settings.n_jobs), state.knowledge
+        )
     graph = result.graph
     directed = sum(e.mark == "-->" for e in graph.edges)
+    origins = Counter(o for e in graph.edges for o in e.origin)
     summary = (
         f"{result.method}: {len(graph.edges)} edges ({directed} directed) over "
-        f"{len(graph.nodes)} variables"
+        f"{len(graph.nodes)} variables; origin "
+        + ", ".join(f"{k} {v}" for k, v in sorted(origins.items()))
     )
     return Step(
         updates={"discovery": result},
         summary=summary,
-        warnings=list(prepared.notes) + list(result.warnings),
+        warnings=notes + list(result.warnings),
     )

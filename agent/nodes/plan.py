@@ -1,15 +1,16 @@
-"""plan: resolve treatment and outcome, then pick the discovery test and the estimator by rules.
+"""plan: resolve treatment and outcome, then pick the discovery method and the estimator by rules.
 
 The offline rules (each one that fires is written into the plan's rationale):
-- data type: all continuous -> PC with Fisher-z; all discrete -> PC with chi-square; mixed ->
-  Fisher-z when at least half the columns are continuous (binary/ordinal codes read as numbers),
-  otherwise chi-square on quantile-binned continuous columns;
-- alpha 0.05 up to 10,000 rows, 0.01 above (tests gain power with n; a smaller alpha keeps
-  spurious edges down);
-- bootstrap resamples for edge confidence: 20, or 10 when rows x columns exceeds 500,000;
-- with an LLM configured, it may choose the CI test (within the menu for the data type), the
-  nuisance setting and, for a question, the treatment and outcome; every choice is checked against
-  the data and the rules' plan is kept when the answer fails the check or the call fails;
+- discovery: `tools.discovery_select.choose_discovery` on facts measured from the data (type,
+  missing values, a context column, linearity, Gaussianity, size), or the user's --algorithm;
+  constraint-based searches get an alpha grid, the level chosen on held-out rows;
+- a --graph in replace mode replaces discovery; in seed mode its <-> edges make FCI the choice;
+- bootstrap resamples for edge confidence: 20, or 10 when rows x columns exceeds 500,000 (fewer
+  when one search is slow, never under 10);
+- with an LLM configured it may map a --question to columns, override the discovery algorithm
+  (within the registry; not when --algorithm is given) and the nuisance setting; every choice is
+  checked against the data, and the rules' plan stays when the answer fails the check or the call
+  fails (a warning says so);
 - estimator LinearDML; from 500 rows each nuisance model is chosen between gradient boosting and
   a regularised linear model by 3-fold cross-validation, below 500 rows it is linear.
 """
@@ -25,35 +26,29 @@ from agent.llm.ask import AnswerRejected, ask
 from agent.nodes.base import Step, node
 from agent.state import AnalysisState, Plan
 from tools.data import check_roles
+from tools.discovery import ALGORITHMS
+from tools.discovery_select import (
+    SETTINGS,
+    DiscoveryChoice,
+    choose_discovery,
+    data_facts,
+    forced_choice,
+)
 from tools.errors import InputError
 from tools.question import map_question
-from tools.types import DataProfile
+from tools.types import CausalGraph, DataProfile
+from tools.user_graph import check_user_graph, load_user_graph
 
 
-def rules_plan(profile: DataProfile) -> Plan:
-    columns = [profile.column(c) for c in profile.analysis_columns]
-    continuous = sum(c.type == "continuous" for c in columns)
-    rationale: list[str] = []
-    if profile.data_type == "continuous":
-        ci_test = "fisherz"
-        rationale.append("all analysed columns are continuous: PC with the Fisher-z test")
-    elif profile.data_type == "discrete":
-        ci_test = "chisq"
-        rationale.append("all analysed columns are discrete: PC with the chi-square test")
-    elif continuous >= len(columns) / 2:
-        ci_test = "fisherz"
+def rules_plan(profile: DataProfile, choice: DiscoveryChoice) -> Plan:
+    columns = profile.analysis_columns
+    rationale = [choice.rule]
+    if choice.alpha_grid:
+        grid = "/".join(f"{a:g}" for a in choice.alpha_grid)
         rationale.append(
-            f"mixed data, {continuous} of {len(columns)} columns continuous: PC with "
-            "Fisher-z (binary and coded columns read as numbers, an approximation)"
+            f"alpha chosen among {grid}: the level whose graph best predicts held-out rows "
+            "(5-fold log-likelihood)"
         )
-    else:
-        ci_test = "chisq"
-        rationale.append(
-            f"mixed data, only {continuous} of {len(columns)} columns continuous: PC "
-            "with chi-square after cutting continuous columns into quantile bins"
-        )
-    alpha = 0.05 if profile.rows <= 10_000 else 0.01
-    rationale.append(f"alpha {alpha:g} for {profile.rows} rows (0.05 up to 10,000 rows, else 0.01)")
     bootstrap = 20 if profile.rows * len(columns) <= 500_000 else 10
     rationale.append(f"{bootstrap} bootstrap resamples for edge confidence")
     nuisance = "select" if profile.rows >= 500 else "linear"
@@ -64,8 +59,53 @@ def rules_plan(profile: DataProfile) -> Plan:
         else "LinearDML with regularised linear nuisance models (under 500 rows)"
     )
     return Plan(
-        ci_test=ci_test, alpha=alpha, bootstrap=bootstrap, nuisance=nuisance, rationale=rationale
+        discovery_algorithm=choice.algorithm,
+        **choice.model_dump(include=set(SETTINGS)),
+        discovery_rule=choice.rule,
+        discovery_facts=choice.facts.model_dump(),
+        bootstrap=bootstrap,
+        nuisance=nuisance,
+        rationale=rationale,
     )
+
+
+def plan_discovery(
+    state: AnalysisState,
+    ctx: RunContext,
+    user_graph: CausalGraph | None,
+    roles: tuple[str | None, str | None],
+) -> DiscoveryChoice:
+    """Measure the data facts and apply the discovery rules (or the user's --algorithm);
+    `roles` (treatment, outcome) are never taken for a context column."""
+    req, prof = state.request, state.profile
+    if req.context is not None and req.context not in prof.analysis_columns:
+        raise InputError(
+            f"--context {req.context!r} is not an analysed column; columns are: "
+            f"{', '.join(prof.analysis_columns)}"
+        )
+    if req.context is not None and req.context == roles[1]:
+        raise InputError(
+            f"--context {req.context!r} is the outcome; a context column is uncaused, so it "
+            "cannot be the outcome"
+        )
+    table = ctx.tables.table(req.data_path, req.max_rows, req.seed)
+    discrete = {
+        c.name
+        for c in prof.columns
+        if c.excluded_reason is None and c.type in ("binary", "categorical")
+    }
+    seeded = user_graph is not None and req.graph_mode == "seed"
+    facts = data_facts(
+        table.frame[list(prof.analysis_columns)],
+        discrete,
+        context=req.context,
+        latent_declared=seeded and any(e.mark == "<->" for e in user_graph.edges),
+        roles=roles,
+        seed=req.seed,
+    )
+    if req.algorithm:
+        return forced_choice(facts, req.algorithm)
+    return choose_discovery(facts)
 
 
 class PlanAnswer(BaseModel):
@@ -75,56 +115,43 @@ class PlanAnswer(BaseModel):
     outcome: str | None = None
     estimand: Literal["ATE"] = "ATE"
     confounders: list[str] = Field(default_factory=list)
-    ci_test: Literal["fisherz", "chisq", "gsq"]
+    algorithm: str | None = None
     nuisance: Literal["select", "gradient_boosting", "linear"]
     rationale: str
 
 
-def ci_test_menu(profile: DataProfile) -> list[str]:
-    """CI tests that suit the data type (the LLM chooses only among these)."""
-    return {
-        "continuous": ["fisherz"],
-        "discrete": ["chisq", "gsq"],
-    }.get(profile.data_type, ["fisherz", "chisq", "gsq"])
-
-
-def _column_facts(profile: DataProfile, descriptions: dict[str, str]) -> list[dict[str, object]]:
+def _column_facts(profile: DataProfile) -> list[dict[str, object]]:
     return [
-        {
-            "name": c.name,
-            "type": c.type,
-            "distinct": c.n_unique,
-            "description": descriptions.get(c.name, ""),
-        }
+        {"name": c.name, "type": c.type, "distinct": c.n_unique}
         for c in profile.columns
         if c.excluded_reason is None
     ]
 
 
 def llm_plan(
-    state: AnalysisState, ctx: RunContext, rules: Plan, needs_roles: bool
+    state: AnalysisState, ctx: RunContext, needs_roles: bool
 ) -> tuple[PlanAnswer | None, list[str]]:
     """Ask the LLM to plan; its answer must name analysed columns and stay within the menus."""
     prof, req = state.profile, state.request
     table = ctx.tables.table(req.data_path, req.max_rows, req.seed)
     columns = set(prof.analysis_columns)
-    tests = ci_test_menu(prof)
+    algorithms = [a for a in ALGORITHMS if a != "cdnod" or req.context]
 
     def check(answer: PlanAnswer) -> None:
         if needs_roles:
             if not (answer.treatment and answer.outcome):
                 raise AnswerRejected("name both a treatment and an outcome column")
+            if not {answer.treatment, answer.outcome} <= columns:
+                raise AnswerRejected("treatment and outcome must be analysed columns")
             try:
                 check_roles(table, prof, answer.treatment, answer.outcome)
             except InputError as err:
                 raise AnswerRejected(str(err)) from err
-            if not {answer.treatment, answer.outcome} <= columns:
-                raise AnswerRejected("treatment and outcome must be analysed columns")
         unknown = sorted(set(answer.confounders) - columns)
         if unknown:
             raise AnswerRejected(f"unknown confounder column(s) {unknown}")
-        if answer.ci_test not in tests:
-            raise AnswerRejected(f"ci_test must be one of {tests} for {prof.data_type} data")
+        if answer.algorithm is not None and answer.algorithm not in algorithms:
+            raise AnswerRejected(f"algorithm must be one of {algorithms} or null")
 
     asked = ask(
         ctx.llm,
@@ -135,12 +162,11 @@ def llm_plan(
         treatment=req.treatment or "",
         outcome=req.outcome or "",
         needs_roles=needs_roles,
-        columns=_column_facts(prof, {}),
+        columns=_column_facts(prof),
         rows=prof.rows,
         data_type=prof.data_type,
-        ci_tests=tests,
+        algorithms={a: ALGORITHMS[a].label for a in algorithms},
         nuisances=["select", "gradient_boosting", "linear"],
-        default={"ci_test": rules.ci_test, "nuisance": rules.nuisance},
     )
     return asked.answer, asked.warnings
 
@@ -153,37 +179,64 @@ def plan(state: AnalysisState, ctx: RunContext) -> Step:
             f"only {len(prof.analysis_columns)} usable column(s) remain after "
             "profiling; causal analysis needs at least two"
         )
-    treatment, outcome = req.treatment, req.outcome
+    treatment, outcome, rule = req.treatment, req.outcome, None
     needs_roles = not (treatment and outcome) and bool(req.question)
-    chosen = rules_plan(prof)
-    answer, warnings = llm_plan(state, ctx, chosen, needs_roles)
-    if answer is not None:
-        chosen.decided_by = "llm"
-        chosen.ci_test, chosen.nuisance = answer.ci_test, answer.nuisance
-        chosen.suggested_confounders = list(answer.confounders)
-        chosen.rationale.insert(0, f"LLM plan ({ctx.llm.model}): {answer.rationale}")
-        if needs_roles:
-            treatment, outcome = answer.treatment, answer.outcome
-            chosen.question_rule = "LLM"
+    answer, warnings = llm_plan(state, ctx, needs_roles)
+    if needs_roles and answer is not None:
+        treatment, outcome, rule = answer.treatment, answer.outcome, "LLM"
     elif needs_roles:
         mapping = map_question(req.question, list(prof.analysis_columns))
-        treatment, outcome = mapping.treatment, mapping.outcome
-        chosen.question_rule = mapping.rule
+        treatment, outcome, rule = mapping.treatment, mapping.outcome, mapping.rule
         table = ctx.tables.table(req.data_path, req.max_rows, req.seed)
         check_roles(table, prof, treatment, outcome)
-    if needs_roles:
-        chosen.rationale.insert(
-            0, f"question mapped to {treatment} -> {outcome} by the rule '{chosen.question_rule}'"
-        )
     for role, name in (("treatment", treatment), ("outcome", outcome)):
         if name and prof.column(name).excluded_reason:
             raise InputError(
                 f"{role} {name!r} cannot be analysed: {prof.column(name).excluded_reason}"
             )
+    user_graph = None
+    if req.graph_path:
+        user_graph = check_user_graph(
+            load_user_graph(req.graph_path), prof.analysis_columns, req.graph_path
+        )
+    choice = plan_discovery(state, ctx, user_graph, (treatment, outcome))
+    rules_algorithm = choice.algorithm
+    llm_algorithm = answer.algorithm if answer is not None and not req.algorithm else None
+    if llm_algorithm and llm_algorithm != choice.algorithm:
+        try:
+            choice = forced_choice(choice.facts, llm_algorithm)
+        except InputError as err:
+            warnings.append(f"LLM algorithm {llm_algorithm} not usable ({err}); rules kept")
+    chosen = rules_plan(prof, choice)
+    if answer is not None:
+        chosen.decided_by = "llm"
+        chosen.nuisance = answer.nuisance
+        chosen.suggested_confounders = list(answer.confounders)
+        chosen.rationale.insert(0, f"LLM plan ({ctx.llm.model}): {answer.rationale}")
+        if chosen.discovery_algorithm != rules_algorithm:
+            chosen.rationale.insert(
+                1, f"the LLM chose {chosen.discovery_algorithm} over the rules' {rules_algorithm}"
+            )
+    if user_graph is not None and req.graph_mode == "replace":
+        chosen.rationale.insert(0, f"the user graph {req.graph_path} replaces discovery")
+    if rule:
+        chosen.rationale.insert(
+            0, f"question mapped to {treatment} -> {outcome} by the rule '{rule}'"
+        )
+        chosen.question_rule = rule
     what = f"effect of {treatment} on {outcome}" if treatment else "discovery only"
+    method = (
+        "user graph"
+        if user_graph is not None and req.graph_mode == "replace"
+        else "/".join([chosen.discovery_algorithm, *chosen.candidates])
+    )
     return Step(
-        updates={"plan": chosen, "treatment": treatment, "outcome": outcome},
-        summary=f"{what}; PC/{chosen.ci_test}, alpha {chosen.alpha:g}, LinearDML "
-        f"(planned by {chosen.decided_by})",
+        updates={
+            "plan": chosen,
+            "treatment": treatment,
+            "outcome": outcome,
+            "user_graph": user_graph,
+        },
+        summary=f"{what}; {method}, LinearDML (planned by {chosen.decided_by})",
         warnings=warnings,
     )

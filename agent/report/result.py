@@ -129,6 +129,10 @@ def build_result(state: AnalysisState, llm: LLMClient, files: dict[str, str]) ->
             "used": state.prior.used,
             "note": state.prior.note,
             "edges": [e.model_dump() for e in state.prior.edges],
+            "strategy": state.prior.strategy,
+            "samples": state.prior.samples,
+            "queries": state.prior.queries,
+            "dropped": [e.model_dump() for e in state.prior.dropped],
         },
         "knowledge": None if state.knowledge is None else state.knowledge.model_dump(mode="json"),
         "graph": None
@@ -137,6 +141,14 @@ def build_result(state: AnalysisState, llm: LLMClient, files: dict[str, str]) ->
             "method": state.discovery.method,
             "nodes": list(graph.nodes),
             "edges": [e.model_dump(mode="json") for e in graph.edges],
+            "algorithm": state.discovery.params.algorithm,
+            "ci_test": state.discovery.params.ci_test,
+            "alpha": state.discovery.params.alpha,
+            "bootstrap": state.discovery.params.bootstrap,
+            "source": "user"
+            if state.user_graph is not None and state.request.graph_mode == "replace"
+            else "data",
+            "diagnostics": state.discovery.diagnostics,
         },
         "identification": None
         if ident is None

@@ -145,10 +145,18 @@ def small_csv(tmp_path):
         (["{small}", "--max-rows", "5"], "--max-rows must be at least 100"),
         (["{small}", "--llm", "mystery"], "invalid LLM spec"),
         (["{small}", "--llm", "openai:gpt-x"], "needs OPENAI_API_KEY"),
+        (["{small}", "--algorithm", "lingam"], "--algorithm 'lingam' is not one of"),
+        (["{small}", "--graph-mode", "merge"], "--graph-mode 'merge' is not one of"),
+        (["{small}", "--graph", "{small}.dot"], "graph file not found"),
+        (["{small}", "--graph", "{graph}"], "unknown or excluded column(s) wage"),
+        (["{small}", "--context", "region"], "--context 'region' is not an analysed column"),
+        (["{small}", "--algorithm", "cdnod"], "needs a domain/regime/time column"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(small_csv, tmp_path, args, message):
-    args = [a.replace("{small}", str(small_csv)) for a in args]
+    graph = tmp_path / "bad_graph.txt"
+    graph.write_text("age -> wage\n")
+    args = [a.replace("{small}", str(small_csv)).replace("{graph}", str(graph)) for a in args]
     result = invoke(*args, "--out", str(tmp_path / "out"), "--quiet")
     assert result.exit_code == 2, result.output
     lines = [line for line in result.output.splitlines() if line.strip()]
@@ -173,3 +181,90 @@ def test_lalonde_experiment_recovers_the_experimental_effect(tmp_path):
     # Randomised experiment: the adjusted estimate must stay near the $1,794 benchmark.
     assert effect["ci_low"] <= 1794 <= effect["ci_high"]
     assert abs(effect["estimate"] - 1794) < 700
+
+
+def test_a_user_graph_replaces_discovery(small_csv, tmp_path):
+    graph = tmp_path / "mine.dot"
+    graph.write_text("digraph { age -> treat; age -> income; treat -> income }")
+    out = tmp_path / "run"
+    done = invoke(
+        str(small_csv),
+        "--treatment",
+        "treat",
+        "--outcome",
+        "income",
+        "--graph",
+        str(graph),
+        "--out",
+        str(out),
+        "-q",
+    )
+    assert done.exit_code == 0, done.output
+    result = json.loads((out / "result.json").read_text())
+    assert result["graph"]["source"] == "user" and result["graph"]["bootstrap"] == 0
+    edges = {(e["source"], e["mark"], e["target"]): e["origin"] for e in result["graph"]["edges"]}
+    assert edges == {
+        ("age", "-->", "treat"): ["user"],
+        ("age", "-->", "income"): ["user"],
+        ("treat", "-->", "income"): ["user"],
+    }
+    assert "age" in result["identification"]["adjustment_set"]  # plus the unconnected label
+    assert "replaces discovery" in result["plan"]["rationale"][0]
+
+
+def test_a_seed_graph_with_a_hidden_confounder_makes_fci_the_choice(small_csv, tmp_path):
+    graph = tmp_path / "seed.txt"
+    graph.write_text("age -> income\nage <-> treat\n")
+    out = tmp_path / "run"
+    done = invoke(str(small_csv), "--graph", str(graph), "--graph-mode", "seed", "--out", str(out))
+    assert done.exit_code == 0, done.output
+    result = json.loads((out / "result.json").read_text())
+    assert result["plan"]["discovery_algorithm"] == "fci"
+    assert "hidden common cause" in result["plan"]["discovery_rule"]
+    edges = {(e["source"], e["target"]): e for e in result["graph"]["edges"]}
+    assert (
+        edges[("age", "income")]["mark"] == "-->" and "user" in edges[("age", "income")]["origin"]
+    )
+    assert edges[("age", "treat")]["mark"] == "<->"
+    assert result["knowledge"]["origins"]["age -> income"] == "user"
+
+
+def test_eval_discovery_scores_a_given_table(tmp_path):
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=1000)
+    b = a + rng.normal(size=1000)
+    c = b + rng.normal(size=1000)
+    data, truth = tmp_path / "d.csv", tmp_path / "t.csv"
+    pd.DataFrame({"a": a, "b": b, "c": c}).to_csv(data, index=False)
+    truth.write_text("source,target\na,b\nb,c\n")
+    out = tmp_path / "table.md"
+    done = CliRunner().invoke(
+        app,
+        [
+            "eval",
+            "discovery",
+            "--suite",
+            "none",
+            "--data",
+            str(data),
+            "--truth",
+            str(truth),
+            "--out",
+            str(out),
+        ],
+    )
+    assert done.exit_code == 0, done.output
+    table = out.read_text()
+    for solver in (
+        "| pc |",
+        "| fci |",
+        "| ges |",
+        "| boss |",
+        "| direct_lingam |",
+        "| auto |",
+        "| auto+prior |",
+    ):
+        assert solver in table
+    assert "| d | auto | causal-learn BOSS (BIC) | 1.00 | 1.00 | 1.000 |" in table
+    bad = CliRunner().invoke(app, ["eval", "discovery", "--suite", "none", "--data", str(data)])
+    assert bad.exit_code == 2 and "pass both --data and --truth" in bad.output

@@ -62,6 +62,8 @@ def analyze(data: Path, out: Path, url: str, *extra: str, env: dict | None = Non
         "--out",
         str(out),
         "-q",
+        "--prior",
+        "none",
         *extra,
     ]
     return CliRunner().invoke(app, args, env=env)

@@ -70,3 +70,24 @@ def test_invalid_file(tmp_path):
         load_knowledge(write(tmp_path, "{not json", "k.json"))
     with pytest.raises(InputError, match="not found"):
         load_knowledge(tmp_path / "missing.yaml")
+
+
+def test_merge_lets_the_base_win_and_says_what_it_left_out():
+    from tools.knowledge import merge_knowledge
+    from tools.types import Knowledge
+
+    base = Knowledge(
+        required=(("education", "income"),),
+        forbidden=(("age", "health"),),
+        tiers=(("age",), ("income",)),
+    )
+    prior = Knowledge(
+        required=(("income", "education"), ("age", "health"), ("income", "age"), ("age", "income")),
+        forbidden=(("education", "income"), ("health", "education")),
+    )
+    merged, notes = merge_knowledge(base, prior, "prior")
+    assert merged.required == (("education", "income"), ("age", "income"))
+    assert merged.forbidden == (("age", "health"), ("health", "education"))
+    assert merged.origin_of("age", "income") == "prior"
+    assert merged.origin_of("education", "income") == "knowledge"
+    assert len(notes) == 4 and all("left out" in n for n in notes)
