@@ -24,6 +24,7 @@ class TableCache:
 
     _tables: dict[tuple, Table] = field(default_factory=dict)
     _prepared: dict[tuple, Prepared] = field(default_factory=dict)
+    _derived: dict[tuple, object] = field(default_factory=dict)
 
     def table(self, path: str, max_rows: int | None, seed: int) -> Table:
         key = (path, max_rows, seed)
@@ -38,6 +39,13 @@ class TableCache:
         if key not in self._prepared:
             self._prepared[key] = prepare(self.table(path, max_rows, seed), profile)
         return self._prepared[key]
+
+    def derived(self, key: tuple, make: Callable[[], object]) -> object:
+        """A value computed once per run from the tables (e.g. the rows kept by trimming), so
+        the estimate and the critique work on exactly the same rows."""
+        if key not in self._derived:
+            self._derived[key] = make()
+        return self._derived[key]
 
 
 @dataclass
