@@ -136,9 +136,14 @@ def graph_falsification(
     seed: int = 0,
     permutations: int = 20,
     level: float = LEVEL,
+    left_out: frozenset[str] = frozenset(),
 ) -> CheckResult | str:
     """Test the graph's local Markov conditions against random graphs of the same shape.
 
+    A failure is critical when a violation that survives Holm's correction involves one of
+    `left_out` (the variables the analysis does not adjust for, other than treatment and
+    outcome): the graph then misplaces a variable the adjustment set depends on. Violations among
+    the treatment, the outcome and adjusted variables cannot add a left-out variable to the set.
     Returns the reason instead of a result when the graph cannot be tested (circle or bidirected
     marks, no consistent DAG, or no implied independence)."""
     from dowhy.gcm.falsify import FalsifyConst, _PValuesMemory, validate_lmc, validate_tpa
@@ -200,14 +205,25 @@ def graph_falsification(
         f"(permutation p = {p_lmc:.2f}); least supported: "
         f"{node} ⊥ {other}{cond} (p = {p_min:.2g})"
     )
+    involved = sorted({v for pair in holm for v in pair} & left_out)
     if holm:
         detail += f"; {len(holm)} violation(s) survive Holm's correction: the graph is falsified"
+        detail += (
+            f"; they involve {', '.join(involved)}, left out of the adjustment set, so the "
+            "adjustment may be wrong"
+            if involved
+            else ""
+        )
     elif not_better:
         detail += "; no better than random graphs: the graph is falsified"
     else:
         detail += "; not falsified"
     return CheckResult(
-        name="graph_falsification", passed=not (holm or not_better), value=share, detail=detail
+        name="graph_falsification",
+        passed=not (holm or not_better),
+        value=share,
+        detail=detail,
+        critical=bool(involved),
     )
 
 

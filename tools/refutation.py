@@ -8,12 +8,11 @@ runs them all concurrently and applies the documented verdict rules:
 
 - robust: every check passes;
 - fragile: exactly one check fails and it is not critical;
-- unreliable: a critical check fails (placebo treatment or overlap: each says the number itself
-  cannot be trusted) or two or more checks fail.
-A falsified graph is not critical on its own: it says an edge is missing or misdirected, which
-matters for the estimate only if it changes the adjustment set (all non-descendants of the
-treatment are adjusted for, so a missing edge between adjusted variables and the treatment often
-does not), and the data alone cannot settle that.
+- unreliable: a critical failure (the number itself cannot be trusted: placebo treatment,
+  overlap, or a graph falsified by a violation involving a variable left out of the adjustment
+  set) or two or more failed checks.
+A graph falsified only by violations among the treatment, the outcome and adjusted variables is
+not critical: such a missing edge cannot bring a left-out variable into the adjustment set.
 
 `claim` turns the effect and the verdict into what the report may say: `effect` (the interval
 excludes zero and the verdict is not unreliable), `no_effect` (the interval includes zero: no effect
@@ -29,7 +28,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 from threadpoolctl import threadpool_limits
 
 from tools.errors import InputError
@@ -53,12 +51,10 @@ from tools.types import (
 
 PLACEBO_COLUMN = "__placebo_treatment__"
 RANDOM_CAUSE_COLUMN = "__random_common_cause__"
-CRITICAL = frozenset({"placebo_treatment", "overlap"})
-PLACEBO_Z = 3.0
-"""A placebo estimate more than 3 standard errors from zero fails (a 0.3% false alarm rate: the
-check is critical, and a re-plan cannot undo an unlucky permutation)."""
-NEAR_ZERO_Z = float(stats.norm.ppf(0.995))
-"""Two disjoint halves disagree beyond 2.58 standard errors (a two-sided 1% level)."""
+Z_LIMIT = 3.0
+"""A placebo more than 3 standard errors from zero, or two disjoint halves more than 3 apart, fail:
+a 0.3% false alarm rate each, since several checks run on every result and a re-plan cannot undo
+an unlucky draw."""
 MAX_SPREAD_RATIO = 2.0
 """The subsampling spread may exceed the reported standard error by at most this factor."""
 MIN_RV_WITHOUT_BENCHMARK = 0.02
@@ -107,9 +103,10 @@ def placebo_treatment(
     data[PLACEBO_COLUMN] = rng.permutation(data[effect.treatment].to_numpy())
     placebo = _refit(data, effect, params, categorical, treatment=PLACEBO_COLUMN)
     z = abs(placebo.estimate) / max(placebo.std_error, 1e-12)
-    passed = z <= PLACEBO_Z or abs(placebo.estimate) < 0.1 * abs(effect.estimate)
+    passed = z <= Z_LIMIT or abs(placebo.estimate) < 0.1 * abs(effect.estimate)
     return CheckResult(
         name="placebo_treatment",
+        critical=True,
         passed=passed,
         value=placebo.estimate,
         detail=(
@@ -148,12 +145,12 @@ def random_common_cause(
     )
 
 
-def half_samples(n: int, seed: int, resamples: int = 4) -> list[np.ndarray]:
-    """Row sets for `subsample_checks`: a random split into two disjoint halves, then further
-    random halves (without replacement) up to `resamples` in all."""
+def half_samples(n: int, seed: int, resamples: int = 3) -> list[np.ndarray]:
+    """Row sets for `subsample_checks`: a random split into two disjoint halves, then `resamples`
+    further random halves (without replacement), drawn independently of the split."""
     order = np.random.default_rng([seed, 3]).permutation(n)
     parts = [np.sort(p) for p in np.array_split(order, 2)]
-    for r in range(max(resamples, 2) - 2):
+    for r in range(resamples):
         more = np.random.default_rng([seed, 4, r])
         parts.append(np.sort(more.choice(n, size=n // 2, replace=False)))
     return parts
@@ -164,7 +161,7 @@ def subsamples(
     effect: EffectEstimate,
     params: EstimationParams,
     categorical: tuple[str, ...] = (),
-    resamples: int = 4,
+    resamples: int = 3,
 ) -> tuple[CheckResult, CheckResult]:
     """`subsample_checks` with the half-sample refits run one after the other."""
     fits = [
@@ -180,16 +177,17 @@ def subsample_checks(
     """`data_subsets` and `bootstrap_spread` from re-estimates on the `half_samples`.
 
     The first two halves are disjoint, so their difference has standard error
-    sqrt(se_a² + se_b²): they disagree when it exceeds 2.58 of those. All halves give the spread:
-    for half-samples drawn without replacement from n rows, the root mean square deviation from
-    the full estimate estimates the full estimate's standard error (a subsampling bootstrap; a
+    sqrt(se_a² + se_b²): they disagree when it exceeds 3 of those. The other halves give the
+    spread (kept apart from the split, so one unlucky split cannot fail both checks): for
+    half-samples drawn without replacement from n rows, the root mean square deviation from the
+    full estimate estimates the full estimate's standard error (a subsampling bootstrap; a
     with-replacement resample would put copies of a row on both sides of the cross-fitting split).
-    The spread fails when it exceeds the reported standard error more than twofold: the interval
-    is then too narrow.
+    The spread fails when it exceeds the reported standard error more than twofold (with three
+    halves a 0.7% false alarm rate): the interval is then too narrow.
     """
     a, b = fits[0], fits[1]
     z = abs(a.estimate - b.estimate) / max(np.hypot(a.std_error, b.std_error), 1e-12)
-    agree = bool(z <= NEAR_ZERO_Z)
+    agree = bool(z <= Z_LIMIT)
     subsets = CheckResult(
         name="data_subsets",
         passed=agree,
@@ -200,12 +198,12 @@ def subsample_checks(
             + (
                 f"they agree (difference {z:.2f} std. errors)"
                 if agree
-                else f"they differ by {z:.2f} std. errors (over {NEAR_ZERO_Z:.2f}): the effect "
+                else f"they differ by {z:.2f} std. errors (over {Z_LIMIT:.2f}): the effect "
                 "is not stable across the data"
             )
         ),
     )
-    estimates = np.array([f.estimate for f in fits])
+    estimates = np.array([f.estimate for f in fits[2:]])
     spread = float(np.sqrt(np.mean((estimates - effect.estimate) ** 2)))
     ratio = spread / max(effect.std_error, 1e-12)
     credible = bool(ratio <= MAX_SPREAD_RATIO)
@@ -214,7 +212,7 @@ def subsample_checks(
         passed=credible,
         value=ratio,
         detail=(
-            f"{len(fits)} half-sample re-estimates range {estimates.min():.4g} to "
+            f"{len(estimates)} half-sample re-estimates range {estimates.min():.4g} to "
             f"{estimates.max():.4g}; their spread implies a standard error of {spread:.3g} "
             f"against the reported {effect.std_error:.3g} (ratio {ratio:.2f}"
             + ("; the interval is credible)" if credible else "; the interval is too narrow)")
@@ -248,7 +246,9 @@ def overlap(
         f"(limit {MAX_SHARE_OUTSIDE:.0%}); effective sample size {s.ess_treated:.0%} of the "
         f"treated and {s.ess_control:.0%} of the controls (limit {MIN_ESS_SHARE:.0%})"
     )
-    return CheckResult(name="overlap", passed=s.passed, value=s.share_outside, detail=detail)
+    return CheckResult(
+        name="overlap", passed=s.passed, value=s.share_outside, detail=detail, critical=True
+    )
 
 
 def _covariates(
@@ -312,9 +312,14 @@ def sensitivity(
     sign = 1.0 if effect.estimate > 0 else -1.0
     worst = min(bench, key=lambda b: min(sign * b.adjusted_low, sign * b.adjusted_high))
     passed = min(sign * worst.adjusted_low, sign * worst.adjusted_high) > 0
+    interval = (
+        f" [{worst.adjusted_low:.4g}, {worst.adjusted_high:.4g}]"
+        if worst.adjusted_high > worst.adjusted_low
+        else " (the bound explains all residual outcome variance)"
+    )
     tail = (
         f"; a confounder as strong as {worst.covariate} would move it to "
-        f"{worst.adjusted_estimate:.4g} [{worst.adjusted_low:.4g}, {worst.adjusted_high:.4g}]"
+        f"{worst.adjusted_estimate:.4g}{interval}"
     )
     tail += (
         ": the effect survives confounding as strong as any observed covariate"
@@ -339,7 +344,7 @@ class CritiqueInputs:
     knowledge: Knowledge | None = None
     prior: tuple[tuple[str, str, float], ...] = ()
     ci_test: str = "fisherz"
-    resamples: int = 4
+    resamples: int = 3
     seed: int = 0
     graph_frame: pd.DataFrame | None = None
     """The whole analysed table for the graph checks when `frame` is trimmed: selecting units
@@ -357,7 +362,9 @@ def _graph_falsification(i: CritiqueInputs) -> CheckResult | str:
     if i.graph is None:
         return "not run: no graph"
     frame = i.frame if i.graph_frame is None else i.graph_frame
-    return graph_falsification(frame, i.graph, i.ci_test, i.seed)
+    kept = {i.effect.treatment, i.effect.outcome, *i.effect.adjustment_set}
+    left_out = frozenset(i.graph.nodes) - kept
+    return graph_falsification(frame, i.graph, i.ci_test, i.seed, left_out=left_out)
 
 
 def _graph_plausibility(i: CritiqueInputs) -> CheckResult | str:
@@ -446,7 +453,7 @@ def verdict(checks: list[CheckResult] | tuple[CheckResult, ...]) -> str:
     failed = [c for c in checks if not c.passed]
     if not failed:
         return "robust"
-    if len(failed) == 1 and failed[0].name not in CRITICAL:
+    if len(failed) == 1 and not failed[0].critical:
         return "fragile"
     return "unreliable"
 

@@ -32,8 +32,8 @@ from agent.state import (
 from tools.refutation import CritiqueInputs, run_checks
 from tools.types import CheckResult
 
-SUBSAMPLES = 4
-"""Half-sample refits for data_subsets and bootstrap_spread (a split pair plus two more)."""
+SUBSAMPLES = 3
+"""Half-samples for bootstrap_spread, besides the split pair of data_subsets."""
 
 
 class CritiqueChoice(BaseModel):

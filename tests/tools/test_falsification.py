@@ -50,7 +50,12 @@ def test_a_rewired_edge_fails_on_the_job_training_data():
     wrong = [e for e in truth.edges if e != ("age", "earnings")] + [("age", "prior_earnings")]
     bad = graph_falsification(frame, dag(frame.columns, wrong), seed=1)
     assert not bad.passed and bad.value > good.value
-    assert "age" in bad.detail
+    assert "age" in bad.detail and not bad.critical
+    # when the analysis leaves age out of its adjustment set, the failure is critical
+    left_out = graph_falsification(
+        frame, dag(frame.columns, wrong), seed=1, left_out=frozenset({"age"})
+    )
+    assert left_out.critical and "left out of the adjustment set" in left_out.detail
 
 
 def test_a_superfluous_edge_cannot_be_falsified(sem):
