@@ -24,6 +24,7 @@ class TableCache:
 
     _tables: dict[tuple, Table] = field(default_factory=dict)
     _prepared: dict[tuple, Prepared] = field(default_factory=dict)
+    _derived: dict[tuple, object] = field(default_factory=dict)
 
     def table(self, path: str, max_rows: int | None, seed: int) -> Table:
         key = (path, max_rows, seed)
@@ -44,6 +45,13 @@ class TableCache:
             table = self.table(path, max_rows, seed)
             self._prepared[key] = prepare(table, profile, drop_missing=drop_missing)
         return self._prepared[key]
+
+    def derived(self, key: tuple, make: Callable[[], object]) -> object:
+        """A value computed once per run from the tables (e.g. the rows kept by trimming), so
+        the estimate and the critique work on exactly the same rows."""
+        if key not in self._derived:
+            self._derived[key] = make()
+        return self._derived[key]
 
 
 @dataclass

@@ -1,8 +1,10 @@
 """The analysis state machine: nodes and edges, read top to bottom (DESIGN.md section 4).
 
 START -> intake -+-> profile -> plan -> elicit -> discover -+-> identify -> estimate -> critique
-                 |                                         +-> report (discovery only)
-                 |                                    critique -> report -> END
+                 |         ^                               +-> report (discovery only)
+                 |         +--- revise (failed checks, at most MAX_ROUNDS rounds) <-- critique
+                 |    plan (revised) -> elicit (the graph changes) or estimate (only the estimate)
+                 |    critique -> report -> END
                  +-> formalize -> reason -> critique_answer -> respond -> END   (a textual question)
 """
 
@@ -26,6 +28,7 @@ from agent.nodes.profile import profile
 from agent.nodes.reason import reason
 from agent.nodes.report import report
 from agent.nodes.respond import respond
+from agent.revision import MAX_ROUNDS
 from agent.state import AnalysisState
 
 
@@ -37,6 +40,18 @@ def after_intake(state: AnalysisState) -> Literal["profile", "formalize"]:
 def after_discover(state: AnalysisState) -> Literal["identify", "report"]:
     """Effect questions go on to identification; discovery-only runs go straight to the report."""
     return "identify" if state.wants_effect else "report"
+
+
+def after_plan(state: AnalysisState) -> Literal["elicit", "estimate"]:
+    """A revised plan restarts at the earliest step its changes affect; a first plan at elicit."""
+    rev = state.revision
+    return rev.restart if rev is not None and rev.applied else "elicit"
+
+
+def after_critique(state: AnalysisState) -> Literal["plan", "report"]:
+    """Loop back to the plan when the critique chose actions; the round cap is enforced here too."""
+    rounds = state.critique.rounds if state.critique else MAX_ROUNDS
+    return "plan" if state.revision is not None and rounds < MAX_ROUNDS else "report"
 
 
 def build_graph():
@@ -58,12 +73,12 @@ def build_graph():
     builder.add_edge(START, "intake")
     builder.add_conditional_edges("intake", after_intake, ["profile", "formalize"])
     builder.add_edge("profile", "plan")
-    builder.add_edge("plan", "elicit")
+    builder.add_conditional_edges("plan", after_plan, ["elicit", "estimate"])
     builder.add_edge("elicit", "discover")
     builder.add_conditional_edges("discover", after_discover, ["identify", "report"])
     builder.add_edge("identify", "estimate")
     builder.add_edge("estimate", "critique")
-    builder.add_edge("critique", "report")
+    builder.add_conditional_edges("critique", after_critique, ["plan", "report"])
     builder.add_edge("report", END)
 
     builder.add_edge("formalize", "reason")

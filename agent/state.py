@@ -86,6 +86,10 @@ class Plan(Model):
     decided_by: Literal["rules", "llm"] = "rules"
     suggested_confounders: list[str] = Field(default_factory=list)
     """Columns the LLM named as common causes: shown in the report, not used in the numbers."""
+    trim_propensity: float | None = None
+    """Estimate on units with propensity in [x, 1 - x] only (set by the critique; None: all)."""
+    forbidden_edges: list[tuple[str, str]] = Field(default_factory=list)
+    """Edges the critique found implausible; added to the knowledge before rediscovery."""
 
 
 class PriorEdge(Model):
@@ -109,10 +113,78 @@ class Prior(Model):
     dropped: list[PriorEdge] = Field(default_factory=list)
 
 
+ActionName = Literal[
+    "raise_alpha",
+    "switch_discovery_algorithm",
+    "forbid_implausible_edges",
+    "trim_common_support",
+    "switch_nuisance",
+    "switch_estimator",
+    "estimate_att",
+]
+"""The fixed re-planning menu (agent/revision.py); nothing outside it can be chosen."""
+
+
+class Action(Model):
+    name: ActionName
+    check: str
+    """The failed check(s) the action answers."""
+    source: Literal["rules", "llm"] = "rules"
+    change: str | None = None
+    """The change in words, once the plan node has applied it."""
+
+
+class Revision(Model):
+    """Actions chosen by the critique, applied by the plan node; the graph restarts at `restart`."""
+
+    round: int
+    """The round this revision leads into."""
+    actions: list[Action]
+    restart: Literal["elicit", "estimate"]
+    applied: bool = False
+
+
+class RoundEffect(Model):
+    estimate: float
+    ci_low: float
+    ci_high: float
+    std_error: float
+    n: int
+    method: str
+    adjustment_set: list[str]
+    population: str | None = None
+
+
+class CritiqueRound(Model):
+    """One pass of estimate + critique: what went in, what came out, what was decided."""
+
+    round: int
+    changes: list[str] = Field(default_factory=list)
+    """What the plan changed before this round (empty for the first plan)."""
+    effect: RoundEffect
+    checks: list[CheckResult]
+    skipped: list[str] = Field(default_factory=list)
+    verdict: Literal["robust", "fragile", "unreliable"]
+    claim: Literal["effect", "no_effect", "inconclusive"]
+    actions: list[Action] = Field(default_factory=list)
+    """Chosen after this round (empty when the loop stops here)."""
+    stop: str | None = None
+    """Why the loop stopped after this round."""
+    seconds: dict[str, float] = Field(default_factory=dict)
+
+
 class Critique(Model):
     verdict: Literal["robust", "fragile", "unreliable"]
     rounds: int
     checks: list[CheckResult]
+    claim: Literal["effect", "no_effect", "inconclusive"] = "effect"
+    skipped: list[str] = Field(default_factory=list)
+    history: list[CritiqueRound] = Field(default_factory=list)
+
+    @property
+    def actions(self) -> list[Action]:
+        """Every action chosen, in order, across rounds."""
+        return [a for r in self.history for a in r.actions]
 
 
 class ReportFiles(Model):
@@ -148,6 +220,7 @@ class AnalysisState(Model):
     identification: IdentificationResult | None = None
     effect: EffectEstimate | None = None
     critique: Critique | None = None
+    revision: Revision | None = None
     report: ReportFiles | None = None
     formal: TextProblem | None = None
     """The text path: the question as a formal object, and where it came from."""

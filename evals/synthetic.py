@@ -118,6 +118,36 @@ def linear_sem(
     )
 
 
+def hidden_confounder(
+    n: int = 4000, seed: int = 0, effect: float = 0.0, hidden: float = 1.0
+) -> tuple[pd.DataFrame, Truth]:
+    """A binary treatment confounded by an observed `x` and a hidden `u` of equal strength
+    (`hidden` scales u; 0 removes it). The table has x, t, y only: adjusting for x leaves the
+    bias from u, which no refit can see; only a sensitivity analysis can say it is plausible."""
+    rng = np.random.default_rng(seed)
+    x, u = rng.normal(size=(2, n))
+    t = rng.binomial(1, _sigmoid(0.8 * x + 0.8 * hidden * u))
+    y = effect * t + 1.0 * x + 1.0 * hidden * u + rng.normal(size=n)
+    frame = pd.DataFrame({"x": x, "t": t, "y": y})
+    edges = (("x", "t"), ("x", "y"), ("t", "y"))
+    notes = {"hidden": f"u -> t and u -> y with the strength of x (scale {hidden:g})"}
+    return frame, Truth("t", "y", effect, edges, ("x",), notes)
+
+
+def poor_overlap(n: int = 3000, seed: int = 0, effect: float = 1.0) -> tuple[pd.DataFrame, Truth]:
+    """A binary treatment almost determined by x1 at its extremes (x1 drives treatment strongly and
+    the outcome weakly; x2 drives both moderately): about a quarter of the units have a propensity
+    outside [0.05, 0.95], so their effect is extrapolated rather than estimated. The effect is
+    constant, so trimming to common support keeps its value while restoring overlap."""
+    rng = np.random.default_rng(seed)
+    x1, x2 = rng.normal(size=(2, n))
+    t = rng.binomial(1, _sigmoid(2.5 * x1 + 0.8 * x2))
+    y = effect * t + 0.15 * x1 + 1.0 * x2 + rng.normal(size=n)
+    frame = pd.DataFrame({"x1": x1, "x2": x2, "t": t, "y": y})
+    edges = (("x1", "t"), ("x2", "t"), ("x1", "y"), ("x2", "y"), ("t", "y"))
+    return frame, Truth("t", "y", effect, edges, ("x1", "x2"))
+
+
 def write_example(path: Path) -> None:
     frame, _ = job_training()
     frame.to_csv(path, index=False)

@@ -250,3 +250,5 @@ class CheckResult(Frozen):
     passed: bool
     value: float | None = None
     detail: str
+    critical: bool = False
+    """A failure says the number itself cannot be trusted (the verdict is then unreliable)."""

@@ -259,6 +259,19 @@ def elicit(state: AnalysisState, ctx: RunContext) -> Step:
             f"assumed {state.treatment} may cause {state.outcome} and not the reverse "
             "(the edge is kept for the estimator to size)"
         )
+    ruled_out = [
+        (a, b)
+        for a, b in state.plan.forbidden_edges
+        if (a, b) not in knowledge.required and (a, b) not in knowledge.forbidden
+    ]
+    if ruled_out:
+        knowledge = knowledge.model_copy(
+            update={"forbidden": knowledge.forbidden + tuple(ruled_out)}
+        )
+        assumed.append(
+            "ruled out as implausible by the critique: "
+            + ", ".join(f"{a} -> {b}" for a, b in ruled_out)
+        )
     knowledge = validate_knowledge(knowledge, state.profile.analysis_columns)
     facts = (
         f"{len(knowledge.required)} required, {len(knowledge.forbidden)} forbidden edge(s), "

@@ -13,6 +13,9 @@ The offline rules (each one that fires is written into the plan's rationale):
   fails (a warning says so);
 - estimator LinearDML; from 500 rows each nuisance model is chosen between gradient boosting and
   a regularised linear model by 3-fold cross-validation, below 500 rows it is linear.
+
+After a failed critique the node runs again with the critique's revision: it applies the chosen
+menu actions to the current plan (agent/revision.py) instead of planning afresh.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from pydantic import BaseModel, Field
 from agent.context import RunContext
 from agent.llm.ask import AnswerRejected, ask
 from agent.nodes.base import Step, node
+from agent.revision import apply_actions
 from agent.state import AnalysisState, Plan
 from tools.data import check_roles
 from tools.discovery import ALGORITHMS
@@ -171,8 +175,28 @@ def llm_plan(
     return asked.answer, asked.warnings
 
 
+def revise(state: AnalysisState) -> Step:
+    """Apply the critique's chosen actions to the current plan (agent/revision.py)."""
+    rev = state.revision
+    revised, applied = apply_actions(state.plan, rev.actions, state)
+    lines = [
+        f"round {rev.round}: {a.change} (because {a.check} failed; chosen by the {a.source})"
+        for a in applied
+    ]
+    revised = revised.model_copy(update={"rationale": [*revised.rationale, *lines]})
+    return Step(
+        updates={
+            "plan": revised,
+            "revision": rev.model_copy(update={"actions": applied, "applied": True}),
+        },
+        summary=f"round {rev.round}: " + "; ".join(a.change for a in applied),
+    )
+
+
 @node("plan", needs=("profile",))
 def plan(state: AnalysisState, ctx: RunContext) -> Step:
+    if state.revision is not None and not state.revision.applied:
+        return revise(state)
     req, prof = state.request, state.profile
     if len(prof.analysis_columns) < 2:
         raise InputError(

@@ -19,6 +19,7 @@ import jinja2
 from agent.llm.base import LLMClient
 from agent.report.figures import draw_graph_png
 from agent.report.result import all_warnings, assumptions, build_result
+from agent.revision import MAX_ROUNDS
 from agent.state import AnalysisState, ReportFiles
 from tools.errors import InputError
 
@@ -76,10 +77,30 @@ def headline(state: AnalysisState) -> str:
     if effect.ci_low <= 0 <= effect.ci_high:
         text += " The interval includes zero: the data do not distinguish this effect from none."
     if state.critique:
-        passed = sum(c.passed for c in state.critique.checks)
+        text += " " + critique_sentence(state)
+    return text
+
+
+def critique_sentence(state: AnalysisState) -> str:
+    """The verdict, what the rounds changed, and whether an effect is claimed."""
+    crit = state.critique
+    passed = sum(c.passed for c in crit.checks)
+    text = f"Critique verdict: {crit.verdict} ({passed} of {len(crit.checks)} checks passed"
+    if crit.rounds > 1:
+        first = crit.history[0]
+        failed = ", ".join(c.name for c in first.checks if not c.passed)
+        changes = "; ".join(ch for r in crit.history[1:] for ch in r.changes)
+        text += f" after {crit.rounds} rounds: the first plan failed {failed}; changed: {changes}"
+    text += ")."
+    if crit.claim == "inconclusive":
+        text += " The result did not survive the critique, so no effect is claimed."
+    elif crit.claim == "no_effect":
+        text += " No effect is claimed."
+    failed_now = [c.name for c in crit.checks if not c.passed]
+    if "sensitivity" in failed_now:
         text += (
-            f" Critique verdict: {state.critique.verdict} ({passed} of "
-            f"{len(state.critique.checks)} checks passed)."
+            " A hidden confounder no stronger than an observed covariate could explain the "
+            "effect away."
         )
     return text
 
@@ -109,6 +130,7 @@ def view(
         "assumptions": assumptions(state),
         "warnings": warnings,
         "total_seconds": sum(timings.values()),
+        "max_rounds": MAX_ROUNDS,
         "graph_png_b64": base64.b64encode(png).decode("ascii") if png else None,
     }
 

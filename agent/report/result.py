@@ -10,6 +10,7 @@ from importlib import metadata
 from typing import Any
 
 from agent.llm.base import LLMClient
+from agent.revision import MAX_ROUNDS
 from agent.state import AnalysisState
 
 SCHEMA_VERSION = "1.0"
@@ -79,6 +80,14 @@ def assumptions(state: AnalysisState) -> list[str]:
             "across units or that the average is the quantity of interest."
         )
     return items
+
+
+def node_seconds(state: AnalysisState) -> dict[str, float]:
+    """Seconds per node, summed over the critique rounds in which a node ran again."""
+    totals: dict[str, float] = {}
+    for record in state.trail:
+        totals[record.node] = round(totals.get(record.node, 0.0) + record.seconds, 4)
+    return totals
 
 
 def all_warnings(state: AnalysisState) -> list[str]:
@@ -179,6 +188,7 @@ def build_result(state: AnalysisState, llm: LLMClient, files: dict[str, str]) ->
             "candidates": [c.model_dump() for c in effect.candidates],
             "cate_path": None,
             "cate_summary": None,
+            "population": effect.diagnostics.get("population"),
         },
         "critique": None
         if crit is None
@@ -186,12 +196,19 @@ def build_result(state: AnalysisState, llm: LLMClient, files: dict[str, str]) ->
             "verdict": crit.verdict,
             "rounds": crit.rounds,
             "checks": [c.model_dump() for c in crit.checks],
+            "claim": crit.claim,
+            "skipped": list(crit.skipped),
+            "max_rounds": MAX_ROUNDS,
+            "actions": [
+                {"after_round": r.round, **a.model_dump()} for r in crit.history for a in r.actions
+            ],
+            "history": [r.model_dump() for r in crit.history],
         },
         "assumptions": assumptions(state),
         "warnings": all_warnings(state),
         "trail": [r.model_dump() for r in state.trail],
         "report": {"markdown": files["markdown"], "html": files["html"]},
-        "timings": {r.node: r.seconds for r in state.trail},
+        "timings": node_seconds(state),
         "versions": versions(),
         "seed": state.request.seed,
     }

@@ -20,24 +20,25 @@ def run(data: Path, out: Path, **request):
 def test_confounded_effect_is_recovered_through_the_whole_pipeline(confounded_csv, tmp_path):
     path, true_ate = confounded_csv
     state = run(path, tmp_path / "run", treatment="t", outcome="y")
-    assert [r.node for r in state.trail] == [
-        "intake",
-        "profile",
-        "plan",
-        "elicit",
-        "discover",
-        "identify",
-        "estimate",
-        "critique",
-        "report",
-    ]
+    nodes = [r.node for r in state.trail]
+    first_pass = ["intake", "profile", "plan", "elicit", "discover", "identify", "estimate"]
+    assert nodes[:7] == first_pass and nodes[7] == "critique" and nodes[-1] == "report"
     assert all(r.status == "ok" for r in state.trail)
     assert set(state.identification.adjustment_set) == {"c1", "c2", "c3"}
     effect = state.effect
     assert abs(effect.estimate - true_ate) <= 0.10 * true_ate
     assert effect.ci_low <= true_ate <= effect.ci_high
     assert not effect.ci_low <= effect.naive_estimate <= effect.ci_high
-    assert state.critique.verdict == "robust"
+    # PC misses the c2 -> t edge here (a confounder of t and y: a known failure of constraint-based
+    # discovery). Graph falsification catches it; the agent rediscovers once at a looser alpha,
+    # which does not restore it, and stops; the estimate is unaffected because every
+    # non-descendant of t is adjusted for. Only a graph check may fail.
+    crit = state.critique
+    assert crit.verdict == "fragile" and crit.claim == "effect"
+    assert {c.name for c in crit.checks if not c.passed} == {"graph_falsification"}
+    assert "t ⊥ c2" in next(c.detail for c in crit.checks if c.name == "graph_falsification")
+    assert crit.rounds == 2 and crit.history[1].changes == ["discovery alpha 0.05 -> 0.1"]
+    assert crit.history[1].stop.startswith("no action in the menu addresses graph_falsification")
 
 
 def test_discovery_only_run_skips_the_effect_steps(confounded_csv, tmp_path):

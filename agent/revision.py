@@ -1,0 +1,241 @@
+"""The fixed menu of re-planning actions, and the offline rules that pick them from failed checks.
+
+When the critique fails, the agent changes course by changing the Plan, never by editing results:
+each action below rewrites Plan fields that the existing nodes honour, and names the earliest step
+that has to run again. The menu is fixed; the rules (offline) or the LLM (when configured) only
+choose from it, and an LLM answer outside the available items is rejected.
+
+Offline rules, one action per failed check, first available in this order:
+- graph_falsification -> raise_alpha (the graph claims independences the data reject: edges are
+  missing, so test at a looser level), then switch_discovery_algorithm;
+- graph_plausibility -> forbid_implausible_edges (rule the flagged edges out and rediscover);
+- overlap -> trim_common_support (estimate on units with propensity in [0.05, 0.95]), then
+  estimate_att;
+- placebo_treatment, random_common_cause, data_subsets, bootstrap_spread -> switch_nuisance (the
+  nuisance models over- or under-fit), then switch_estimator;
+- sensitivity -> nothing: no re-analysis of the same columns removes a hidden confounder.
+Each action is tried once (raise_alpha climbs one step of 0.01 -> 0.05 -> 0.1 -> 0.2: if a looser
+level did not restore the missing edges, the next is not worth another round). Items whose
+step is not built yet (another discovery algorithm, estimator or estimand) are in the menu but
+unavailable until the Plan has the field for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+from agent.state import Action, ActionName, AnalysisState, Plan
+from tools.discovery_select import SETTINGS, DataFacts, forced_choice
+from tools.falsification import implausible_edges
+from tools.overlap import SUPPORT_BOUND
+from tools.types import CheckResult, EstimationParams
+
+MAX_ROUNDS = 3
+"""Hard cap on critique rounds (the first plan plus at most two revisions)."""
+ALPHA_LADDER = (0.01, 0.05, 0.1, 0.2)
+
+Restart = Literal["elicit", "estimate"]
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    description: str
+    restart: Restart
+    """The earliest step the change affects; the graph re-runs from there."""
+    available: Callable[[AnalysisState], bool]
+    apply: Callable[[Plan, AnalysisState], tuple[Plan, str]]
+    """The revised plan and the change in words (for the report)."""
+
+
+def _next_alpha(alpha: float) -> float | None:
+    return next((a for a in ALPHA_LADDER if a > alpha + 1e-12), None)
+
+
+def _raise_alpha(plan: Plan, state: AnalysisState) -> tuple[Plan, str]:
+    new = _next_alpha(plan.alpha)
+    # A fixed level replaces the grid the first plan chose from.
+    revised = plan.model_copy(update={"alpha": new, "alpha_grid": []})
+    return revised, f"discovery alpha {plan.alpha:g} -> {new:g}"
+
+
+def _algorithms() -> tuple[str, ...]:
+    return get_args(Plan.model_fields["discovery_algorithm"].annotation)
+
+
+def _switch_algorithm(plan: Plan, state: AnalysisState) -> tuple[Plan, str]:
+    """The next algorithm (the plan's own candidates first), with the test or score the data
+    call for, as `--algorithm` would set them."""
+    order = [*plan.candidates, *_algorithms()]
+    new = next(a for a in order if a != plan.discovery_algorithm and (a != "cdnod" or plan.context))
+    facts = DataFacts.model_validate(plan.discovery_facts) if plan.discovery_facts else None
+    update: dict = {"discovery_algorithm": new}
+    if facts is not None:
+        choice = forced_choice(facts, new)
+        update |= choice.model_dump(include=set(SETTINGS))
+    return (
+        plan.model_copy(update=update),
+        f"discovery algorithm {plan.discovery_algorithm} -> {new}",
+    )
+
+
+def _implausible(state: AnalysisState) -> list[tuple[str, str]]:
+    if state.graph is None:
+        return []
+    prior = [(e.source, e.target, e.confidence) for e in (state.prior.edges if state.prior else [])]
+    found = implausible_edges(state.graph, state.knowledge, prior)
+    known = {tuple(e) for e in state.plan.forbidden_edges} if state.plan else set()
+    return [(e.source, e.target) for e in found if (e.source, e.target) not in known]
+
+
+def _forbid(plan: Plan, state: AnalysisState) -> tuple[Plan, str]:
+    edges = _implausible(state)
+    listed = ", ".join(f"{a} -> {b}" for a, b in edges)
+    return (
+        plan.model_copy(update={"forbidden_edges": [*plan.forbidden_edges, *edges]}),
+        f"forbid {listed} and rediscover",
+    )
+
+
+def _trim(plan: Plan, state: AnalysisState) -> tuple[Plan, str]:
+    return (
+        plan.model_copy(update={"trim_propensity": SUPPORT_BOUND}),
+        f"trim to common support (propensity in [{SUPPORT_BOUND:g}, {1 - SUPPORT_BOUND:g}])",
+    )
+
+
+def _other_nuisance(state: AnalysisState) -> str:
+    used = state.effect.diagnostics.get("nuisance_y") if state.effect else None
+    return "linear" if used == "gradient_boosting" else "gradient_boosting"
+
+
+def _switch_nuisance(plan: Plan, state: AnalysisState) -> tuple[Plan, str]:
+    new = _other_nuisance(state)
+    used = state.effect.diagnostics.get("nuisance_y", plan.nuisance) if state.effect else "?"
+    return (
+        plan.model_copy(update={"nuisance": new}),
+        f"nuisance models {str(used).replace('_', ' ')} -> {new.replace('_', ' ')}",
+    )
+
+
+def _unbuilt(plan: Plan, state: AnalysisState) -> tuple[Plan, str]:
+    raise NotImplementedError("this menu item is not available yet")
+
+
+MENU: dict[ActionName, MenuItem] = {
+    "raise_alpha": MenuItem(
+        "rediscover the graph with a looser significance level (keeps more edges)",
+        "elicit",
+        lambda s: s.plan is not None and _next_alpha(s.plan.alpha) is not None,
+        _raise_alpha,
+    ),
+    "switch_discovery_algorithm": MenuItem(
+        "rediscover the graph with another discovery algorithm",
+        "elicit",
+        lambda s: len(_algorithms()) > 1,
+        _switch_algorithm,
+    ),
+    "forbid_implausible_edges": MenuItem(
+        "rule out the implausible edges (against tiers, into fixed attributes, against a strong "
+        "prior) and rediscover",
+        "elicit",
+        lambda s: bool(_implausible(s)),
+        _forbid,
+    ),
+    "trim_common_support": MenuItem(
+        "estimate on the units with propensity in [0.05, 0.95] only (common support)",
+        "estimate",
+        lambda s: (
+            s.effect is not None
+            and s.effect.treatment_kind == "binary"
+            and s.plan.trim_propensity is None
+        ),
+        _trim,
+    ),
+    "switch_nuisance": MenuItem(
+        "refit with the other nuisance model family (gradient boosting <-> regularised linear)",
+        "estimate",
+        lambda s: s.effect is not None and s.plan.nuisance != _other_nuisance(s),
+        _switch_nuisance,
+    ),
+    "switch_estimator": MenuItem(
+        "estimate with another estimator",
+        "estimate",
+        lambda s: (
+            len(get_args(EstimationParams.model_fields["estimator"].annotation)) > 1
+            and "estimator" in Plan.model_fields
+        ),
+        _unbuilt,
+    ),
+    "estimate_att": MenuItem(
+        "estimate the effect on the treated (ATT), which needs overlap for the treated only",
+        "estimate",
+        lambda s: "estimand" in Plan.model_fields,
+        _unbuilt,
+    ),
+}
+
+RULES: dict[str, tuple[ActionName, ...]] = {
+    "graph_falsification": ("raise_alpha", "switch_discovery_algorithm"),
+    "graph_plausibility": ("forbid_implausible_edges",),
+    "overlap": ("trim_common_support", "estimate_att"),
+    "placebo_treatment": ("switch_nuisance", "switch_estimator"),
+    "random_common_cause": ("switch_nuisance", "switch_estimator"),
+    "data_subsets": ("switch_nuisance", "switch_estimator"),
+    "bootstrap_spread": ("switch_nuisance", "switch_estimator"),
+    "sensitivity": (),
+}
+REPEATABLE: frozenset[str] = frozenset()
+
+
+def tried(state: AnalysisState) -> set[str]:
+    """Actions applied in earlier rounds."""
+    return {a.name for a in (state.critique.actions if state.critique else [])}
+
+
+def available(state: AnalysisState) -> list[ActionName]:
+    """Menu items that can be applied now (and were not tried before, unless repeatable)."""
+    done = tried(state)
+    return [
+        name
+        for name, item in MENU.items()
+        if (name in REPEATABLE or name not in done) and item.available(state)
+    ]
+
+
+def rules_choice(failed: list[CheckResult], state: AnalysisState) -> tuple[list[Action], list[str]]:
+    """One action per failed check by the rules above; plus the checks nothing in the menu fixes."""
+    open_items = available(state)
+    actions: list[Action] = []
+    unanswered: list[str] = []
+    for check in failed:
+        choice = next((a for a in RULES.get(check.name, ()) if a in open_items), None)
+        if choice is None:
+            unanswered.append(check.name)
+        elif choice not in {a.name for a in actions}:
+            actions.append(Action(name=choice, check=check.name, source="rules"))
+        else:
+            actions = [
+                a.model_copy(update={"check": f"{a.check}, {check.name}"})
+                if a.name == choice
+                else a
+                for a in actions
+            ]
+    return actions, unanswered
+
+
+def apply_actions(
+    plan: Plan, actions: list[Action], state: AnalysisState
+) -> tuple[Plan, list[Action]]:
+    """The revised plan, and the actions with their change written out."""
+    done = []
+    for action in actions:
+        plan, change = MENU[action.name].apply(plan, state)
+        done.append(action.model_copy(update={"change": change}))
+    return plan, done
+
+
+def restart_step(actions: list[Action]) -> Restart:
+    """The earliest step any of the actions affects."""
+    return "elicit" if any(MENU[a.name].restart == "elicit" for a in actions) else "estimate"

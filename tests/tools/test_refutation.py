@@ -1,0 +1,195 @@
+"""The critique's checks on seeded data with known truth, and the verdict rules."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from evals.synthetic import confounded_binary, hidden_confounder, poor_overlap
+from tools.estimation import estimate_ate
+from tools.overlap import common_support, propensity_scores
+from tools.refutation import (
+    CritiqueInputs,
+    claim,
+    run_checks,
+    sensitivity,
+    subsample_checks,
+    verdict,
+)
+from tools.types import CheckResult, EffectEstimate, EstimationParams
+
+PARAMS = EstimationParams(nuisance="linear", seed=0)
+
+
+def suite_for(frame, adjustment, names=None):
+    effect = estimate_ate(frame, "t", "y", adjustment, PARAMS)
+    inputs = CritiqueInputs(frame=frame, effect=effect, params=PARAMS)
+    return effect, run_checks(inputs, names=names)
+
+
+def by_name(suite):
+    return {c.name: c for c in suite.checks}
+
+
+def test_a_true_zero_effect_is_covered_and_not_claimed():
+    frame, truth = confounded_binary(n=3000, seed=4, effect=0.0)
+    effect, suite = suite_for(frame, truth.adjustment)
+    assert effect.ci_low <= 0 <= effect.ci_high
+    assert suite.claim == "no_effect"
+    assert by_name(suite)["sensitivity"].passed  # nothing to explain away
+    assert {c.name for c in suite.checks} >= {
+        "placebo_treatment",
+        "random_common_cause",
+        "data_subsets",
+        "bootstrap_spread",
+        "overlap",
+        "sensitivity",
+    }
+
+
+def test_a_strong_hidden_confounder_is_flagged_fragile_and_its_absence_is_not():
+    frame, _ = hidden_confounder(n=3000, seed=2, effect=0.0, hidden=1.0)
+    effect, suite = suite_for(frame, ("x",))
+    assert effect.ci_low > 0  # the hidden u creates a spurious "effect" no refit can see
+    checks = by_name(suite)
+    assert not checks["sensitivity"].passed
+    assert all(c.passed for c in suite.checks if c.name != "sensitivity")
+    assert suite.verdict == "fragile" and suite.claim == "effect"
+    assert "as strong as x" in checks["sensitivity"].detail
+
+    clean, _ = hidden_confounder(n=3000, seed=2, effect=1.0, hidden=0.0)
+    effect, suite = suite_for(clean, ("x",))
+    assert effect.ci_low <= 1.0 <= effect.ci_high
+    assert by_name(suite)["sensitivity"].passed and suite.verdict == "robust"
+
+
+def test_poor_overlap_fails_and_trimming_to_common_support_restores_it():
+    frame, truth = poor_overlap(n=2000, seed=1)
+    _, suite = suite_for(frame, truth.adjustment, names=("overlap",))
+    failed = by_name(suite)["overlap"]
+    assert not failed.passed and failed.value > 0.15
+    p = propensity_scores(frame, "t", truth.adjustment, "linear", seed=0)
+    kept = frame[common_support(p)].reset_index(drop=True)
+    assert 0.5 * len(frame) < len(kept) < 0.9 * len(frame)
+    effect, suite = suite_for(kept, truth.adjustment, names=("overlap",))
+    assert by_name(suite)["overlap"].passed
+    assert effect.ci_low <= truth.ate <= effect.ci_high
+
+
+def test_continuous_treatment_skips_overlap_with_a_reason():
+    rng = np.random.default_rng(3)
+    c = rng.normal(size=800)
+    t = 0.8 * c + rng.normal(size=800)
+    frame = pd.DataFrame({"c": c, "t": t, "y": 0.5 * t + c + rng.normal(size=800)})
+    _, suite = suite_for(frame, ("c",), names=("overlap", "sensitivity"))
+    assert [c.name for c in suite.checks] == ["sensitivity"]
+    assert suite.skipped == ("overlap: not assessed: the treatment is continuous",)
+
+
+def test_checks_are_seeded():
+    frame, truth = confounded_binary(n=1500, seed=5)
+    _, first = suite_for(frame, truth.adjustment)
+    _, second = suite_for(frame, truth.adjustment)
+    assert first.checks == second.checks
+
+
+def _effect(estimate, se, n=1000):
+    return EffectEstimate(
+        method="test",
+        treatment="t",
+        outcome="y",
+        treatment_kind="binary",
+        estimate=estimate,
+        ci_low=estimate - 1.96 * se,
+        ci_high=estimate + 1.96 * se,
+        std_error=se,
+        n=n,
+        adjustment_set=("x",),
+        naive_estimate=estimate,
+    )
+
+
+def test_subsample_checks_fail_when_halves_disagree_or_spread_is_wide():
+    full = _effect(1.0, 0.1)
+    calm = [_effect(1.1, 0.14), _effect(0.9, 0.14), _effect(1.05, 0.14), _effect(0.95, 0.14)]
+    subsets, spread = subsample_checks(full, [*calm, _effect(1.0, 0.14)])
+    assert subsets.passed and spread.passed
+    # an unlucky split fails data_subsets only: the spread comes from the other halves
+    split = [_effect(1.6, 0.14), _effect(0.4, 0.14)]
+    subsets, spread = subsample_checks(full, [*split, *calm[:3]])
+    assert not subsets.passed and subsets.value > 5 and spread.passed
+    wide = [_effect(1.5, 0.14), _effect(0.5, 0.14), _effect(1.4, 0.14)]
+    subsets, spread = subsample_checks(full, [*calm[:2], *wide])
+    assert subsets.passed and not spread.passed
+    assert spread.value == pytest.approx(np.sqrt((0.25 + 0.25 + 0.16) / 3) / 0.1, rel=1e-6)
+
+
+def test_sensitivity_robustness_value_matches_the_published_darfur_figures():
+    # Cinelli & Hazlett (2020), table 1: t = 4.18 on 783 dof -> RV 13.9%, RV_0.05 7.6%.
+    from tools.sensitivity import robustness_value
+
+    assert robustness_value(4.18, 783) == pytest.approx(0.139, abs=0.001)
+    assert robustness_value(4.18, 783, alpha=0.05) == pytest.approx(0.076, abs=0.001)
+
+
+def test_sensitivity_bias_formula_is_the_exact_omitted_variable_bias_of_ols():
+    # In-sample OLS identity: the short-regression bias equals the bound at Z's own partial R².
+    from tools.sensitivity import adjusted_interval, ols_t_stats, partial_r2
+
+    rng = np.random.default_rng(8)
+    n = 3000
+    x, z = rng.normal(size=(2, n))
+    d = 0.5 * x + 0.7 * z + rng.normal(size=n)
+    y = 1.0 * d + 0.8 * x + 0.9 * z + rng.normal(size=n)
+
+    def coef(*cols):
+        design = np.column_stack([np.ones(n), *cols])
+        return np.linalg.lstsq(design, y, rcond=None)[0][1]
+
+    short, long_ = coef(d, x), coef(d, x, z)
+    t_short, dof = ols_t_stats(np.column_stack([d, x]), y)
+    se = short / t_short[0]
+    r2_yz = partial_r2(ols_t_stats(np.column_stack([d, x, z]), y)[0][2], dof - 1)
+    t_dz, dof_d = ols_t_stats(np.column_stack([x, z]), d)
+    r2_dz = partial_r2(t_dz[1], dof_d)
+    adjusted, _, _ = adjusted_interval(short, se, dof, r2_dz, r2_yz)
+    assert adjusted == pytest.approx(long_, rel=1e-6)
+
+
+def test_sensitivity_passes_when_the_interval_already_covers_zero():
+    frame, _ = hidden_confounder(n=500, seed=3, effect=0.0, hidden=0.0)
+    effect = _effect(0.05, 0.1, n=500).model_copy(update={"adjustment_set": ("x",)})
+    check = sensitivity(frame, effect, PARAMS)
+    assert check.passed and "already includes zero" in check.detail
+
+
+def check(name, passed, critical=False):
+    return CheckResult(name=name, passed=passed, value=None, detail="", critical=critical)
+
+
+@pytest.mark.parametrize(
+    ("failed", "expected"),
+    [
+        ((), "robust"),
+        (("sensitivity",), "fragile"),
+        (("graph_falsification",), "fragile"),
+        (("placebo_treatment",), "unreliable"),
+        (("overlap",), "unreliable"),
+        (("sensitivity", "data_subsets"), "unreliable"),
+    ],
+)
+def test_verdict_rules(failed, expected):
+    names = ["placebo_treatment", "overlap", "sensitivity", "data_subsets", "graph_falsification"]
+    critical = {"placebo_treatment", "overlap"}
+    checks = [check(n, n not in failed, n in critical) for n in names]
+    assert verdict(checks) == expected
+
+
+def test_a_falsified_graph_is_critical_only_when_it_misplaces_a_left_out_variable():
+    assert verdict([check("graph_falsification", False, critical=True)]) == "unreliable"
+    assert verdict([check("graph_falsification", False, critical=False)]) == "fragile"
+
+
+def test_claim_rules():
+    assert claim(_effect(0.1, 0.1), "robust") == "no_effect"
+    assert claim(_effect(1.0, 0.1), "fragile") == "effect"
+    assert claim(_effect(1.0, 0.1), "unreliable") == "inconclusive"

@@ -1,0 +1,300 @@
+"""Checks of the causal graph itself: can the data falsify it, and is it plausible?
+
+Falsification (after dowhy's `falsify_graph`, Eulig et al. 2023, with dowhy's `validate_lmc` and
+`validate_tpa` but our own seeded permutations): a DAG implies that every node is independent of
+its non-descendants given its parents (the local Markov conditions). Each one is tested on the
+data; the share violated is compared with the share violated by random node permutations of the
+same graph (same number of nodes and edges). The graph fails when it implies an independence the
+data reject beyond doubt (a violation that survives Holm's correction over all its tests), or
+when it violates a larger share than random graphs do (worse than chance; only judged when few
+random graphs fall in the graph's own equivalence class, as dowhy's "informative" test asks).
+Independences a graph does not imply cannot be tested, so a superfluous edge is invisible here:
+the plausibility check and the estimator's refuters cover that.
+
+Plausibility: directed edges that contradict the declared tiers, that point into an attribute
+nothing can cause (age, sex, birth year, ...), or that reverse an edge the prior holds strongly.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Iterable
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from tools.knowledge import is_forbidden
+from tools.types import CausalGraph, CheckResult, Frozen, Knowledge
+
+FIXED_ATTRIBUTES = frozenset(
+    {
+        "age",
+        "sex",
+        "gender",
+        "race",
+        "ethnicity",
+        "birth",
+        "born",
+        "birthplace",
+        "birthyear",
+        "nationality",
+        "yob",
+        "dob",
+    }
+)
+"""Name words of attributes fixed at birth: no variable in a table can cause them."""
+STRONG_PRIOR = 0.8
+MAX_ROWS = 5_000
+"""Falsification tests run on a seeded sample of at most this many rows (power is ample)."""
+LEVEL = 0.05
+
+_GLOBAL_RNG = threading.Lock()
+"""dowhy's permutations draw from numpy's global RNG: seed and use it under one lock."""
+
+CITest = Callable[..., float]
+
+
+def fisher_z(x: np.ndarray, y: np.ndarray, z: np.ndarray | None = None) -> float:
+    """p-value of the Fisher-z test of zero partial correlation of x and y given z."""
+    n = len(x)
+    x, y = np.asarray(x, float).ravel(), np.asarray(y, float).ravel()
+    k = 0
+    if z is not None and np.size(z):
+        z = np.asarray(z, float).reshape(n, -1)
+        design = np.column_stack([np.ones(n), z])
+        coef, *_ = np.linalg.lstsq(design, np.column_stack([x, y]), rcond=None)
+        x, y = (np.column_stack([x, y]) - design @ coef).T
+        k = z.shape[1]
+    if x.std() == 0 or y.std() == 0:
+        return 1.0
+    r = float(np.clip(np.corrcoef(x, y)[0, 1], -0.9999999, 0.9999999))
+    stat = np.sqrt(max(n - k - 3, 1)) * np.arctanh(r)
+    return float(2 * stats.norm.sf(abs(stat)))
+
+
+def discrete_test(method: str) -> CITest:
+    """causal-learn's chi-square / G-square test on integer-coded columns."""
+
+    def test(x: np.ndarray, y: np.ndarray, z: np.ndarray | None = None) -> float:
+        from causallearn.utils.cit import CIT
+
+        cols = [np.asarray(x).ravel(), np.asarray(y).ravel()]
+        if z is not None and np.size(z):
+            cols.extend(np.asarray(z).reshape(len(cols[0]), -1).T)
+        data = np.column_stack(cols).astype(float)
+        return float(CIT(data, method)(0, 1, list(range(2, data.shape[1]))))
+
+    return test
+
+
+def dag_extension(graph: CausalGraph) -> nx.DiGraph | None:
+    """A DAG with the graph's directed edges whose undirected (---) edges are oriented without new
+    colliders or cycles (Dor & Tarsi 1992), so it implies the same independences as the CPDAG.
+    None when the graph has edges with circle or bidirected marks, or has no such extension."""
+    if any(e.mark not in ("-->", "---") for e in graph.edges):
+        return None
+    directed = {(e.source, e.target) for e in graph.edges if e.mark == "-->"}
+    undirected = {frozenset((e.source, e.target)) for e in graph.edges if e.mark == "---"}
+    dag = nx.DiGraph(directed)
+    dag.add_nodes_from(graph.nodes)
+    remaining = set(graph.nodes)
+    while remaining:
+        for x in sorted(remaining):
+            out = {b for a, b in directed if a == x and b in remaining}
+            und = {y for y in remaining if frozenset((x, y)) in undirected}
+            adjacent = und | out | {a for a, b in directed if b == x and a in remaining}
+            if out:
+                continue
+            if all(
+                adjacent - {y} <= _adjacent_in(y, x, remaining, directed, undirected) for y in und
+            ):
+                dag.add_edges_from((y, x) for y in und)
+                remaining.discard(x)
+                undirected = {e for e in undirected if x not in e}
+                directed = {(a, b) for a, b in directed if x not in (a, b)}
+                break
+        else:
+            return None
+    return dag if nx.is_directed_acyclic_graph(dag) else None
+
+
+def _adjacent_in(y: str, x: str, nodes: set[str], directed: set, undirected: set) -> set[str]:
+    return {
+        v
+        for v in nodes
+        if v != y and ((y, v) in directed or (v, y) in directed or frozenset((y, v)) in undirected)
+    } | {x}
+
+
+def graph_falsification(
+    frame: pd.DataFrame,
+    graph: CausalGraph,
+    ci_test: str = "fisherz",
+    seed: int = 0,
+    permutations: int = 20,
+    level: float = LEVEL,
+    left_out: frozenset[str] = frozenset(),
+) -> CheckResult | str:
+    """Test the graph's local Markov conditions against random graphs of the same shape.
+
+    A failure is critical when a violation that survives Holm's correction involves one of
+    `left_out` (the variables the analysis does not adjust for, other than treatment and
+    outcome): the graph then misplaces a variable the adjustment set depends on. Violations among
+    the treatment, the outcome and adjusted variables cannot add a left-out variable to the set.
+    Returns the reason instead of a result when the graph cannot be tested (circle or bidirected
+    marks, no consistent DAG, or no implied independence)."""
+    from dowhy.gcm.falsify import FalsifyConst, _PValuesMemory, validate_lmc, validate_tpa
+
+    dag = dag_extension(graph)
+    if dag is None:
+        return "not run: the graph is not a DAG or a CPDAG with a DAG extension"
+    if len(frame) > MAX_ROWS:
+        frame = frame.sample(MAX_ROWS, random_state=seed)
+    test: CITest = fisher_z
+    data = frame[sorted(dag.nodes)]
+    if ci_test in ("chisq", "gsq"):
+        from tools.discovery import discretize
+
+        data, test = discretize(data), discrete_test(ci_test)
+    memory = _PValuesMemory()  # a test shared by several graphs runs once
+
+    def lmc(g: nx.DiGraph) -> dict:
+        return validate_lmc(g, data, memory, test, test, level, n_jobs=1)
+
+    # Random graphs of the same shape: node permutations drawn from our own seeded generator
+    # (dowhy's use numpy's global one, in an order that varies with string hashing).
+    rng = np.random.default_rng([seed, 5])
+    names = sorted(dag.nodes)
+    shuffled = [dict(zip(names, rng.permutation(names), strict=True)) for _ in range(permutations)]
+    with _GLOBAL_RNG:  # validate_lmc reseeds numpy's global generator for every test it runs
+        state = np.random.get_state()
+        try:
+            given = lmc(dag)
+            perm_shares, same_class = [], 0
+            for mapping in shuffled:
+                other = nx.relabel_nodes(dag, mapping, copy=True)
+                found = lmc(other)
+                perm_shares.append(
+                    found[FalsifyConst.N_VIOLATIONS] / max(1, found[FalsifyConst.N_TESTS])
+                )
+                same_class += validate_tpa(other, dag)[FalsifyConst.N_VIOLATIONS] == 0
+        finally:
+            np.random.set_state(state)
+    tests = int(given[FalsifyConst.N_TESTS])
+    if tests == 0:
+        return "not run: the graph implies no testable independence"
+    p_values = {k: v[0] for k, v in given[FalsifyConst.P_VALUES].items()}
+    share = given[FalsifyConst.N_VIOLATIONS] / tests
+    random_share = float(np.mean(perm_shares))
+    p_lmc = float(np.mean([p <= share for p in perm_shares]))
+    informative = same_class / permutations < level
+    # Ties at few violations are common for small graphs, so "no better than chance" needs the
+    # graph to violate more than the random graphs do on average, not merely as little.
+    not_better = informative and share > random_share
+    holm = _holm_rejected(p_values, level)
+    worst = min(sorted(p_values.items()), key=lambda kv: kv[1])
+    (node, other), p_min = worst
+    parents = sorted(dag.predecessors(node))
+    cond = f" | {', '.join(parents)}" if parents else ""
+    detail = (
+        f"the graph implies {tests} independences; {share:.0%} are rejected at level {level:g} "
+        f"against {random_share:.0%} for {permutations} random graphs of the same shape "
+        f"(permutation p = {p_lmc:.2f}); least supported: "
+        f"{node} ⊥ {other}{cond} (p = {p_min:.2g})"
+    )
+    involved = sorted({v for pair in holm for v in pair} & left_out)
+    if holm:
+        detail += f"; {len(holm)} violation(s) survive Holm's correction: the graph is falsified"
+        detail += (
+            f"; they involve {', '.join(involved)}, left out of the adjustment set, so the "
+            "adjustment may be wrong"
+            if involved
+            else ""
+        )
+    elif not_better:
+        detail += "; no better than random graphs: the graph is falsified"
+    else:
+        detail += "; not falsified"
+    return CheckResult(
+        name="graph_falsification",
+        passed=not (holm or not_better),
+        value=share,
+        detail=detail,
+        critical=bool(involved),
+    )
+
+
+def _holm_rejected(p_values: dict, level: float) -> list:
+    """Keys whose p-value is rejected by Holm's step-down procedure at family-wise `level`."""
+    ordered = sorted(sorted(p_values.items()), key=lambda kv: kv[1])
+    rejected = []
+    for i, (key, p) in enumerate(ordered):
+        if p > level / (len(ordered) - i):
+            break
+        rejected.append(key)
+    return rejected
+
+
+class ImplausibleEdge(Frozen):
+    source: str
+    target: str
+    reason: str
+
+
+def _words(name: str) -> set[str]:
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name)
+    return set(re.split(r"[^a-z0-9]+", spaced.lower())) - {""}
+
+
+def is_fixed_attribute(name: str) -> bool:
+    return bool(_words(name) & FIXED_ATTRIBUTES)
+
+
+def implausible_edges(
+    graph: CausalGraph,
+    knowledge: Knowledge | None = None,
+    prior: Iterable[tuple[str, str, float]] = (),
+) -> list[ImplausibleEdge]:
+    """Directed edges against the tiers, into a fixed attribute, or against a strong prior edge.
+    Edges the knowledge requires are the user's decision and never flagged."""
+    knowledge = knowledge or Knowledge()
+    strong = {(a, b): c for a, b, c in prior if c >= STRONG_PRIOR}
+    found = []
+    for e in graph.edges:
+        if e.mark != "-->" or (e.source, e.target) in knowledge.required:
+            continue
+        if is_forbidden(knowledge, e.source, e.target):
+            reason = "goes against the declared tiers or a forbidden edge"
+        elif is_fixed_attribute(e.target):
+            reason = f"points into {e.target}, an attribute nothing in the data can cause"
+        elif (e.target, e.source) in strong:
+            reason = (
+                f"reverses the prior's {e.target} -> {e.source} "
+                f"(confidence {strong[(e.target, e.source)]:.2f})"
+            )
+        else:
+            continue
+        found.append(ImplausibleEdge(source=e.source, target=e.target, reason=reason))
+    return found
+
+
+def graph_plausibility(
+    graph: CausalGraph,
+    knowledge: Knowledge | None = None,
+    prior: Iterable[tuple[str, str, float]] = (),
+) -> CheckResult:
+    found = implausible_edges(graph, knowledge, prior)
+    listed = "; ".join(f"{e.source} -> {e.target} {e.reason}" for e in found[:5])
+    return CheckResult(
+        name="graph_plausibility",
+        passed=not found,
+        value=float(len(found)),
+        detail=(
+            f"{len(found)} implausible edge(s): {listed}"
+            if found
+            else "no edge contradicts the tiers, a fixed attribute (age, sex...) or a strong prior"
+        ),
+    )
