@@ -230,6 +230,15 @@ def natural_effect(ctx: Context, x: str, y: str, meds: tuple[str, ...], kind: st
         est.strategy = f"NDE = ATE (no mediator); {est.strategy}"
         return est
     ms = ", ".join(meds)
+    w = _mediator_confounders(ctx, x, y, meds)
+    if w:
+        try:
+            return _stratified_mediation(ctx, x, y, meds, w, kind)
+        except Missing:
+            ctx.warnings.append(
+                f"{', '.join(w)} confound(s) {ms} and {y} but the strata are not stated; "
+                "used the mediation formula without them"
+            )
     total = 0.0
     for cfg in configs(meds):
         m_do = {xv: _joint_do(ctx, cfg, {x: xv}) for xv in (0, 1)}
@@ -248,6 +257,59 @@ def natural_effect(ctx: Context, x: str, y: str, meds: tuple[str, ...], kind: st
             f"sum_{{{ms}}} E({y} | do({x}=0, {ms})) [P({ms} | do({x}=1)) - P({ms} | do({x}=0))]"
         )
     return Estimate(total, formula, f"mediation formula through {{{ms}}}")
+
+
+def _mediator_confounders(ctx: Context, x: str, y: str, meds: tuple[str, ...]) -> tuple[str, ...]:
+    """Observed pre-treatment causes of the mediators that also reach the outcome (arrowhead's V2).
+
+    Such a W confounds mediator and outcome, so the cross-world terms of the natural effects only
+    factorise within its strata: the population mediation formula would be biased. Returned only
+    when W (with X) closes every back-door path into the mediators and the outcome.
+    """
+    dag = ctx.dag
+    below_x = graphs.descendants(dag, x) | {x}
+    w = {
+        p
+        for m in meds
+        for p in dag.predecessors(m)
+        if p in ctx.observed and p not in below_x and p not in meds and p != y
+    }
+    w = {v for v in w if graphs.is_ancestor(dag, v, y)}
+    if not w:
+        return ()
+    valid = _backdoor_valid(dag, {x, *meds}, y, w) and all(
+        _backdoor_valid(dag, {x}, m, w) for m in meds
+    )
+    return tuple(sorted(w)) if valid else ()
+
+
+def _stratified_mediation(
+    ctx: Context, x: str, y: str, meds: tuple[str, ...], w: tuple[str, ...], kind: str
+) -> Estimate:
+    """NDE / NIE = sum_w P(w) [mediation formula within the stratum w] (Pearl 2001, with W)."""
+    total = 0.0
+    for wc in configs(w):
+        inner = 0.0
+        for cfg in configs(meds):
+            m_x = {xv: ctx.need(cfg, {x: xv, **wc}) for xv in (0, 1)}
+            y_x = {xv: ctx.need({y: 1}, {x: xv, **cfg, **wc}) for xv in (0, 1)}
+            if kind == "nde":
+                inner += m_x[0] * (y_x[1] - y_x[0])
+            else:
+                inner += y_x[0] * (m_x[1] - m_x[0])
+        total += ctx.need(wc) * inner
+    ms, ws = ", ".join(meds), ", ".join(w)
+    if kind == "nde":
+        formula = (
+            f"sum_{{{ws}}} P({ws}) sum_{{{ms}}} P({ms} | {x}=0, {ws}) "
+            f"[P({y}=1 | {x}=1, {ms}, {ws}) - P({y}=1 | {x}=0, {ms}, {ws})]"
+        )
+    else:
+        formula = (
+            f"sum_{{{ws}}} P({ws}) sum_{{{ms}}} P({y}=1 | {x}=0, {ms}, {ws}) "
+            f"[P({ms} | {x}=1, {ws}) - P({ms} | {x}=0, {ws})]"
+        )
+    return Estimate(total, formula, f"mediation formula through {{{ms}}} within strata of {{{ws}}}")
 
 
 def _joint_do(ctx: Context, cfg: dict[str, int], do: dict[str, int]) -> float:
