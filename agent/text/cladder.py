@@ -192,8 +192,8 @@ def _probabilistic(
         pinned["x"], pinned["y"] = _pin(graph, g["x"]), _pin(graph, g["y"])
     else:
         slots = {u for _, _, su in block_units for u in su}
-        found = units.find(g["y"])
-        role["y"] = found if found is not None else units.add(g["y"])
+        # "is <A> more likely than <B>" names both values of one variable: one unit for both
+        role["y"] = units.add(*[g[k] for k in ("y", "y2") if g.get(k)])
         for key in ("x", "pop", "c"):
             if g.get(key):
                 role["x" if key == "pop" else key] = _attach(units, g[key], slots)
