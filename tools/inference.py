@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import networkx as nx
 
 from tools import graphs
@@ -73,8 +75,13 @@ def _name(problem: CLadderProblem, var: str, val: int) -> str:
     return f"{var}={val}" + (f" ({label})" if label else "")
 
 
+@lru_cache(maxsize=512)
 def reason_cladder(problem: CLadderProblem) -> Answer:
-    """Derive the estimand from the graph, evaluate it on the stated numbers, read off yes/no."""
+    """Derive the estimand from the graph, evaluate it on the stated numbers, read off yes/no.
+
+    Memoised (problems and answers are frozen values): the parser already reasons on the reading
+    it picks, and the answer step would otherwise repeat that work.
+    """
     dag = graphs.dag_from_edges(problem.graph.nodes, problem.graph.edges)
     ctx = Context(problem, dag, ProbabilityTable.from_problem(problem, dag))
     q = problem.query

@@ -47,6 +47,7 @@ class ProbabilityTable:
     _busy: set[tuple[Event, Event]] = field(default_factory=set)
     _cut: bool = False  # the current search was cut short (cycle or depth): do not cache a failure
     _dsep: dict[tuple[str, frozenset[str], frozenset[str]], bool] = field(default_factory=dict)
+    _mentioned: tuple[str, ...] | None = None  # variables the statements mention, sorted
 
     def _separated(self, var: str, dropped: frozenset[str], keep: frozenset[str]) -> bool:
         key = (var, dropped, keep)
@@ -133,8 +134,10 @@ class ProbabilityTable:
                         value = self._p(event, keep, depth + 1)
                         if value is not None:
                             return value
-        mentioned = {k for (e, g) in self.stated for k, _ in (*e, *g)}
-        for w in sorted(mentioned - {k for k, _ in (*event, *given)}):  # total probability
+        if self._mentioned is None:
+            self._mentioned = tuple(sorted({k for (e, g) in self.stated for k, _ in (*e, *g)}))
+        here = {k for k, _ in (*event, *given)}
+        for w in (v for v in self._mentioned if v not in here):  # total probability
             total = 0.0
             for wv in (0, 1):
                 part = self._p(event, as_event((*given, (w, wv))), depth + 1)
