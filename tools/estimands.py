@@ -70,6 +70,15 @@ def _subsets(pool: Iterable[str]) -> list[tuple[str, ...]]:
     return list(chain.from_iterable(combinations(items, k) for k in range(len(items) + 1)))
 
 
+def _frontdoor_sets(dag: nx.DiGraph, x: str, y: str, observed: set[str]) -> list[tuple[str, ...]]:
+    """Observed sets of mediators that satisfy the front-door criterion, smallest first."""
+    return [
+        m
+        for m in _subsets(graphs.mediators(dag, x, y) & observed)
+        if graphs.is_frontdoor_set(dag, x, y, m)
+    ]
+
+
 def do_probability(ctx: Context, outcome: tuple[str, int], do: dict[str, int]) -> tuple[float, str]:
     """P(outcome | do(...)) by back-door adjustment over observed sets, else by conditioning."""
     var, val = outcome
@@ -115,9 +124,7 @@ def ate(ctx: Context, x: str, y: str) -> Estimate:
             f"sum_{{{zs}}} P({zs}) [P({y}=1 | {x}=1, {zs}) - P({y}=1 | {x}=0, {zs})]",
             f"back-door adjustment for {{{zs}}}",
         )
-    for m in _subsets(graphs.mediators(dag, x, y) & observed):
-        if not graphs.is_frontdoor_set(dag, x, y, m):
-            continue
+    for m in _frontdoor_sets(dag, x, y, observed):
         try:
             value = sum(
                 (ctx.need(cfg, {x: 1}) - ctx.need(cfg, {x: 0}))
@@ -189,9 +196,7 @@ def ett(ctx: Context, x: str, y: str, t: int) -> Estimate:
             f"back-door adjustment for {{{zs}}}",
             exact_sign=same_sign,
         )
-    for m in _subsets(graphs.mediators(dag, x, y) & observed):
-        if not graphs.is_frontdoor_set(dag, x, y, m):
-            continue
+    for m in _frontdoor_sets(dag, x, y, observed):
         try:
             value = sum(
                 (ctx.need(c, {x: 1}) - ctx.need(c, {x: 0})) * ctx.need({y: 1}, {x: t, **c})
