@@ -92,14 +92,18 @@ def run_eval(
     seed: int = 0,
     out: Path = Path("eval-results"),
     console: Console | None = None,
+    prepared: tuple[list[Sample], str] | None = None,
 ) -> EvalSummary:
-    """Score `solver` on `suite`; writes <out>/<suite>-<solver>-<id>.jsonl and its summaries."""
+    """Score `solver` on `suite`; writes <out>/<suite>-<solver>-<id>.jsonl and its summaries.
+
+    `prepared` (samples, dataset name) replaces loading, e.g. a generated suite of another size.
+    """
     if suite not in SUITES:
         raise InputError(f"unknown suite {suite!r}; valid suites: {', '.join(SUITES)}")
     if concurrency < 1:
         raise InputError("--concurrency must be at least 1")
     console = console or Console(stderr=True)
-    samples, dataset = _load(suite, data, models, seed)
+    samples, dataset = prepared or _load(suite, data, models, seed)
     samples = take(samples, limit)
     if not samples:
         raise InputError(f"no samples to evaluate in {dataset}")

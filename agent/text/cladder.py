@@ -7,16 +7,28 @@ It uses only the text (background + given information + question), never a file'
 States are matched to variables by `assign` and to values by `lexicon`; where the text leaves a
 state's value open, the convention of the language is used: a stated probability is that of
 value 1, and conditions are listed with value 0 before value 1.
+
+This module reads the question and assembles probabilistic problems; the sentences are read by
+`cladder_statements`, phrase values by `cladder_values`, deterministic questions by `cladder_det`.
 """
 
 from __future__ import annotations
 
-import math
 import re
-from dataclasses import dataclass, field
-from itertools import combinations, product
+from dataclasses import dataclass
 
 from agent.text import assign, lexicon
+from agent.text.cladder_det import parse_deterministic
+from agent.text.cladder_statements import (
+    Block,
+    Statements,
+    parse_background,
+    parse_given,
+    split_names,
+    split_pair,
+    split_text,
+)
+from agent.text.cladder_values import Lexicon
 from agent.text.errors import ParseError
 from tools.formal import (
     Assignment,
@@ -24,12 +36,8 @@ from tools.formal import (
     CLadderProblem,
     CLadderQuery,
     GivenProbability,
-    Mechanism,
-    ValueLabel,
 )
 from tools.inference import reason_cladder
-
-_NUM = r"(?P<p>-?\d+(?:\.\d+)?)\s*(?P<pct>%)?"
 
 QUESTIONS: list[tuple[str, re.Pattern[str]]] = [
     (t, re.compile(p, re.I))
@@ -80,255 +88,6 @@ QUESTIONS: list[tuple[str, re.Pattern[str]]] = [
 ]
 _POSITIVE = {"increase", "more", "positively", "larger", "higher", "affects"}
 
-_MARGINAL = re.compile(
-    r"^the overall (?:probability|chance|likelihood) of (?P<a>.+) is " + _NUM + "$", re.I
-)
-_COND = re.compile(
-    r"^(?:for|among) (?P<c>.+?), the (?:probability|chance|likelihood) of (?P<a>.+) is "
-    + _NUM
-    + "$",
-    re.I,
-)
-_JOINT = re.compile(r"^the (?:probability|chance|likelihood) of (?P<ab>.+) is " + _NUM + "$", re.I)
-_CORR = re.compile(r"^for (?P<c>.+?), the correlation between (?P<ab>.+) is " + _NUM + "$", re.I)
-_METHOD = re.compile(r"^method (?P<k>[12]): we look (?P<body>.+)$", re.I)
-_KNOW = re.compile(r"^we know that (?P<body>.+)$", re.I)
-_OBSERVED = re.compile(r"^we observed (?P<body>.+)$", re.I)
-_EFFECT = re.compile(r"^(?P<src>.+?) (?:has|have) a direct effect on (?P<dst>.+)$", re.I)
-_HIDDEN = re.compile(r"^(?P<v>.+?) (?:is|are) unobserved$", re.I)
-
-
-# --------------------------------------------------------------------------- text structure
-
-
-@dataclass
-class Parts:
-    background: list[str]
-    given: list[str]
-    question: str
-
-
-def sentences(text: str) -> list[str]:
-    flat = " ".join(text.split())
-    return [s.strip() for s in re.split(r"(?<=[.?!])\s+", flat) if s.strip()]
-
-
-def split_text(text: str) -> Parts:
-    """Background sentences, given sentences and the final question."""
-    parts = sentences(text)
-    qs = [i for i, s in enumerate(parts) if s.endswith("?")]
-    if not qs:
-        raise ParseError("no question (a sentence ending in '?') found")
-    question = parts[qs[-1]]
-    background, given = [], []
-    for s in parts[: qs[-1]]:
-        body = s.split(": ", 1)[1] if s.lower().startswith("imagine") and ": " in s else s
-        if s.lower().startswith("imagine") and ": " not in s:
-            continue
-        target = (
-            background
-            if (_EFFECT.match(body.rstrip(".")) or _HIDDEN.match(body.rstrip(".")))
-            else given
-        )
-        target.append(body)
-    return Parts(background, given, question)
-
-
-def parse_background(sentences_: list[str]) -> CLadderGraph:
-    subjects: list[str] = []
-    raw: list[tuple[str, str]] = []
-    hidden: list[str] = []
-    for s in sentences_:
-        s = s.rstrip(".")
-        if m := _HIDDEN.match(s):
-            hidden.append(_name(m["v"]))
-        elif m := _EFFECT.match(s):
-            subjects.append(_name(m["src"]))
-            raw.append((_name(m["src"]), m["dst"]))
-    if not raw:
-        raise ParseError("no causal graph ('X has a direct effect on Y') in the text")
-    edges: list[tuple[str, str]] = []
-    for src, dst in raw:
-        for target in _split_names(dst, subjects):
-            edges.append((src, target))
-    nodes = list(dict.fromkeys([n for e in edges for n in e] + hidden))
-    try:
-        return CLadderGraph(
-            nodes=tuple(nodes), edges=tuple(dict.fromkeys(edges)), unobserved=tuple(hidden)
-        )
-    except ValueError as err:
-        raise ParseError(f"bad causal graph: {err}") from err
-
-
-def _name(text: str) -> str:
-    return " ".join(text.strip().rstrip(".").split()).lower()
-
-
-def _split_names(text: str, known: list[str]) -> list[str]:
-    whole = _name(text)
-    if whole in known:
-        return [whole]
-    pieces = [p for p in re.split(r",\s*(?:and\s+)?|\s+and\s+", text) if p.strip()]
-    return [_name(p) for p in pieces]
-
-
-def _num(m: re.Match[str]) -> float:
-    value = float(m["p"])
-    return value / 100 if m["pct"] else value
-
-
-# --------------------------------------------------------------------------- given statements
-
-
-@dataclass
-class Block:
-    """Statements 'For <conditions>, the probability of <target> is p' sharing one target."""
-
-    target: str
-    conds: list[str] = field(default_factory=list)
-    values: list[float] = field(default_factory=list)
-    slots: list[tuple[str, ...]] = field(default_factory=list)  # per statement, one phrase per slot
-    bits: list[tuple[int, ...]] = field(default_factory=list)  # per statement, the value per slot
-    positional: bool = False  # values read from the order of the statements (repeated wording)
-
-
-@dataclass
-class Statements:
-    blocks: dict[str, Block] = field(default_factory=dict)
-    marginals: list[tuple[str, float]] = field(default_factory=list)
-    joints: list[tuple[str, float]] = field(default_factory=list)
-    corrs: list[tuple[str, str, float]] = field(default_factory=list)
-    methods: dict[int, str] = field(default_factory=dict)
-    know: list[str] = field(default_factory=list)
-    observed: list[str] = field(default_factory=list)
-
-
-def parse_given(given: list[str]) -> Statements:
-    st = Statements()
-    for raw in given:
-        s = raw.rstrip(".").strip()
-        if m := _METHOD.match(s):
-            st.methods[int(m["k"])] = m["body"]
-        elif m := _CORR.match(s):
-            st.corrs.append((m["c"], m["ab"], _num(m)))
-        elif m := _MARGINAL.match(s):
-            st.marginals.append((m["a"], _num(m)))
-        elif m := _COND.match(s):
-            block = st.blocks.setdefault(assign._key(m["a"]), Block(m["a"]))
-            block.conds.append(m["c"])
-            block.values.append(_num(m))
-        elif m := _JOINT.match(s):
-            st.joints.append((m["ab"], _num(m)))
-        elif m := _KNOW.match(s):
-            st.know.extend(re.split(r",?\s+and we know that\s+", m["body"], flags=re.I))
-        elif m := _OBSERVED.match(s):
-            st.observed.append(m["body"])
-        elif " causes " in s or " cause " in s:
-            st.know.append(s)
-        else:
-            raise ParseError(f"unrecognised statement: {raw!r}")
-    for block in st.blocks.values():
-        block.slots, block.positional = _split_slots(block.conds)
-        firsts: list[dict[str, int]] = [{} for _ in (block.slots[0] if block.slots else ())]
-        for i, phrases in enumerate(block.slots):
-            if (
-                block.positional
-            ):  # statement i lists the bits of i, first condition most significant
-                k = len(phrases)
-                block.bits.append(tuple((i >> (k - 1 - j)) & 1 for j in range(k)))
-                continue
-            for j, p in enumerate(phrases):
-                firsts[j].setdefault(assign._key(p), len(firsts[j]))
-            block.bits.append(tuple(firsts[j][assign._key(p)] for j, p in enumerate(phrases)))
-    return st
-
-
-def _split_slots(conds: list[str]) -> tuple[list[tuple[str, ...]], bool]:
-    """Split each condition into k phrases so that the statements form a full 2^k grid.
-
-    Conditions are listed with value 0 first; when the wording repeats (a slip in the source
-    text), the values are read from the position of the statement instead (flag True).
-    """
-    n = len(conds)
-    k = max(1, round(math.log2(n))) if n else 1
-    if n != 2**k or k == 1:
-        return [(c,) for c in conds], n == 2 and len({c.lower() for c in conds}) == 1
-    options = []
-    for c in conds:
-        cuts = [m.start() for m in re.finditer(r" and ", c)]
-        opts = []
-        for chosen in combinations(cuts, k - 1):
-            bounds = [0, *chosen, len(c)]
-            parts = tuple(c[bounds[i] + (5 if i else 0) : bounds[i + 1]].strip() for i in range(k))
-            opts.append(parts)
-        options.append(opts or [(c,)])
-    fallback = None
-    for combo in product(*options):
-        if any(len(p) != k for p in combo):
-            continue
-        if all(len({p[j].lower() for p in combo}) == 2 for j in range(k)) and len(set(combo)) == n:
-            return list(combo), False
-        if fallback is None and all(1 <= len({p[j].lower() for p in combo}) <= 2 for j in range(k)):
-            fallback = list(combo)
-    if fallback is None:
-        raise ParseError(f"cannot split the conditions into {k} variables: {conds}")
-    return fallback, True
-
-
-def _split_pair(text: str, known: list[str]) -> tuple[str, str]:
-    """Split 'A and B' where A or B may contain 'and': prefer pieces that are known phrases."""
-    cuts = [m.start() for m in re.finditer(r" and ", text)]
-    if not cuts:
-        raise ParseError(f"expected two events joined by 'and': {text!r}")
-    keys = {assign._key(k) for k in known}
-    best, best_score = None, -1
-    for c in cuts:
-        a, b = text[:c].strip(), text[c + 5 :].strip()
-        s = (assign._key(a) in keys) + (assign._key(b) in keys)
-        if s > best_score:
-            best, best_score = (a, b), s
-    assert best is not None
-    return best
-
-
-# --------------------------------------------------------------------------- values of phrases
-
-
-@dataclass
-class Lexicon:
-    """Phrases known to name a given value of a variable (from the statements)."""
-
-    by_var: dict[str, dict[str, int]] = field(default_factory=dict)
-    text: dict[tuple[str, int], str] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-
-    def add(self, var: str, phrase: str, value: int) -> None:
-        self.by_var.setdefault(var, {}).setdefault(assign._key(phrase), value)
-        self.text.setdefault((var, value), phrase)
-
-    def value(self, var: str, phrase: str, name: str = "") -> int:
-        known = self.by_var.get(var, {})
-        key = assign._key(phrase)
-        if key in known:
-            return known[key]
-        zeros = [p for p, v in known.items() if v == 0]
-        ones = [p for p, v in known.items() if v == 1]
-        votes = [lexicon.pick_side(phrase, p0, p1) for p0 in zeros for p1 in ones]
-        votes = [v for v in votes if v is not None]
-        if votes:
-            return round(sum(votes) / len(votes)) if sum(votes) * 2 != len(votes) else votes[0]
-        for ref in ones + zeros:
-            same = lexicon.same_state(phrase, ref, name)
-            return known[ref] if same else 1 - known[ref]
-        self.warnings.append(f"could not tell which state {phrase!r} is; assumed {var}=1")
-        return 1
-
-    def labels(self) -> tuple[ValueLabel, ...]:
-        return tuple(
-            ValueLabel(variable=v, value=val, text=t)  # type: ignore[arg-type]
-            for (v, val), t in sorted(self.text.items())
-        )
-
 
 # --------------------------------------------------------------------------- entry point
 
@@ -348,7 +107,7 @@ def parse_cladder(text: str) -> CLadderProblem:
     st = parse_given(parts.given)
     try:
         if qtype == "det_counterfactual":
-            return _deterministic(graph, st, match)
+            return parse_deterministic(graph, st, match)
         return _probabilistic(graph, st, qtype, match)
     except ValueError as err:  # pydantic validation of the assembled object
         raise ParseError(f"inconsistent parse: {err}") from err
@@ -424,17 +183,17 @@ def _probabilistic(
     g = m.groupdict()
     pinned: dict[str, str] = {}
     known_phrases = [g[k] for k in ("x", "y", "c") if g.get(k)] + [a for a, _ in st.marginals]
-    joint_pairs = [(_split_pair(ab, known_phrases), v) for ab, v in st.joints]
+    joint_pairs = [(split_pair(ab, known_phrases), v) for ab, v in st.joints]
     for (a, b), _ in joint_pairs:
         units.distinct.append((units.add(a), units.add(b)))
-    corr_pairs = [(c, _split_pair(ab, known_phrases), v) for c, ab, v in st.corrs]
+    corr_pairs = [(c, split_pair(ab, known_phrases), v) for c, ab, v in st.corrs]
     role: dict[str, int] = {}
     if qtype in ("nde", "nie", "backadj"):
         pinned["x"], pinned["y"] = _pin(graph, g["x"]), _pin(graph, g["y"])
     else:
         slots = {u for _, _, su in block_units for u in su}
-        found = units.find(g["y"])
-        role["y"] = found if found is not None else units.add(g["y"])
+        # "is <A> more likely than <B>" names both values of one variable: one unit for both
+        role["y"] = units.add(*[g[k] for k in ("y", "y2") if g.get(k)])
         for key in ("x", "pop", "c"):
             if g.get(key):
                 role["x" if key == "pop" else key] = _attach(units, g[key], slots)
@@ -541,7 +300,7 @@ def _query(
     if qtype in ("nde", "nie"):
         meds = tuple(
             _pin(graph, n)
-            for n in _split_names(g["m"], [assign.normal_name(n) for n in graph.nodes])
+            for n in split_names(g["m"], [assign.normal_name(n) for n in graph.nodes])
         )
         return CLadderQuery(
             type=qtype,
@@ -595,176 +354,5 @@ def _method_set(graph: CLadderGraph, body: str) -> tuple[str, ...]:
     m = re.search(r"according to (?P<z>.+)$", body, re.I)
     if not m:
         return ()
-    names = _split_names(m["z"], [assign.normal_name(n) for n in graph.nodes] + list(graph.nodes))
+    names = split_names(m["z"], [assign.normal_name(n) for n in graph.nodes] + list(graph.nodes))
     return tuple(sorted({_pin(graph, n) for n in names}))
-
-
-# ----------------------------------------------------------------- deterministic questions
-
-
-@dataclass
-class _Clause:
-    inputs: list[str]
-    operator: str
-    outputs: list[str]
-
-
-def _protect(text: str, phrases: list[str]) -> tuple[str, dict[str, str]]:
-    slots: dict[str, str] = {}
-    for i, p in enumerate(sorted(set(phrases), key=len, reverse=True)):
-        token = f"\x00{i}\x00"
-        pattern = re.compile(re.escape(p), re.I)
-        if pattern.search(text):
-            text = pattern.sub(token, text)
-            slots[token] = p
-    return text, slots
-
-
-def _restore(text: str, slots: dict[str, str]) -> str:
-    for token, p in slots.items():
-        text = text.replace(token, p)
-    return text.strip()
-
-
-def _clauses(know: list[str], protect: list[str]) -> list[_Clause]:
-    out = []
-    for raw in know:
-        text, slots = _protect(raw.rstrip("."), protect)
-        if " causes " not in text:
-            raise ParseError(f"expected 'A causes B': {raw!r}")
-        lhs, rhs = text.rsplit(" causes ", 1)
-        ops = set(re.findall(r" (and|or) ", lhs))
-        if len(ops) > 1:
-            raise ParseError(f"mixed 'and'/'or' in {raw!r}")
-        op = ops.pop() if ops else "and"
-        inputs = [_restore(p, slots) for p in re.split(r" (?:and|or) ", lhs)]
-        outputs = (
-            [_restore(p, slots) for p in re.split(r" and ", rhs)]
-            if len(inputs) == 1
-            else [_restore(rhs, slots)]
-        )
-        out.append(_Clause(inputs, op, outputs))
-    return out
-
-
-def _deterministic(graph: CLadderGraph, st: Statements, m: re.Match[str]) -> CLadderProblem:
-    nodes = list(graph.nodes)
-    parents = {n: {a for a, b in graph.edges if b == n} for n in nodes}
-    sinks = {n for n in nodes if not any(a == n for a, _ in graph.edges)}
-    new, old, y_text = m["new"].strip(), m["old"].strip(), m["y"].strip()
-    clauses = _clauses(st.know, [new, old])
-    if not clauses:
-        raise ParseError("no mechanisms ('A causes B') in the text")
-    units = assign.Units()
-    x_unit = units.add(new, old)
-    for cl in clauses:
-        ins = [units.add(p) for p in cl.inputs]
-        outs = [units.add(p) for p in cl.outputs]
-        units.distinct.append(tuple(ins))
-        units.distinct.append(tuple(outs + ins))
-
-        def check(partial: dict[int, str], ins: list[int] = ins, outs: list[int] = outs) -> bool:
-            if not all(i in partial for i in ins + outs):
-                return True
-            got = {partial[i] for i in ins}
-            return all(parents[partial[o]] == got for o in outs)
-
-        units.checks.append(check)
-    y_unit = units.add(y_text)
-    for v in sinks:
-        units.bonus[(y_unit, v)] = 0.5
-    units.distinct.append((x_unit, y_unit))
-    sources = [n for n in nodes if not parents[n]]
-    ev_units: list[int] = []
-    for body in st.observed:
-        pieces = _split_evidence(body, max(1, len(sources)))
-        for p in pieces:
-            u = units.add(p)
-            units.allowed[u] = set(sources)
-            ev_units.append(u)
-    units.distinct.append((x_unit, *ev_units))
-    solution = assign.solve(units, nodes)
-    if solution is None:
-        raise ParseError("no reading of the mechanisms fits the graph")
-
-    lex = Lexicon()
-    for cl in clauses:  # first phrase seen for a variable names its value 1
-        for p in cl.inputs + cl.outputs:
-            var = solution[units.find(p)]  # type: ignore[index]
-            known = lex.by_var.get(var, {})
-            lex.add(var, p, 1 if not known else (known.get(assign._key(p), 0)))
-    x = solution[x_unit]
-    action = (
-        lex.value(x, new, x)
-        if assign._key(new) in lex.by_var.get(x, {})
-        else 1 - lex.value(x, old, x)
-    )
-    y = solution[y_unit]
-    mechanisms = []
-    for cl in clauses:
-        inputs = tuple(
-            Assignment(
-                variable=solution[units.find(p)], value=lex.value(solution[units.find(p)], p)
-            )  # type: ignore[index]
-            for p in cl.inputs
-        )
-        for out in cl.outputs:
-            var = solution[units.find(out)]  # type: ignore[index]
-            mechanisms.append(
-                Mechanism(
-                    variable=var,
-                    value=lex.value(var, out),  # type: ignore[arg-type]
-                    operator=cl.operator,
-                    inputs=inputs,
-                )
-            )  # type: ignore[arg-type]
-    evidence = tuple(
-        Assignment(variable=solution[u], value=_state(lex, solution[u], p))  # type: ignore[arg-type]
-        for u in ev_units
-        for p in units.groups[u][:1]
-    )
-    query = CLadderQuery(
-        type="det_counterfactual",
-        treatment=x,
-        outcome=y,
-        treatment_value=action,  # type: ignore[arg-type]
-        outcome_value=_state(lex, y, y_text),  # type: ignore[arg-type]
-        condition=evidence,
-    )
-    return CLadderProblem(
-        graph=graph, mechanisms=tuple(mechanisms), query=query, labels=lex.labels()
-    )
-
-
-def _state(lex: Lexicon, var: str, sentence: str) -> int:
-    """Value of a sentence-form state ('the room is dark') against the mechanism phrases."""
-    known = lex.by_var.get(var, {})
-    if assign._key(sentence) in known:
-        return known[assign._key(sentence)]
-    ones = [p for p, v in known.items() if v == 1]
-    zeros = [p for p, v in known.items() if v == 0]
-    if ones and zeros:
-        side = lexicon.pick_side(sentence, zeros[0], ones[0])
-        if side is not None:
-            return side
-    ref = (ones or zeros)[0] if (ones or zeros) else None
-    if ref is None:
-        lex.warnings.append(f"no phrase for {var}; assumed {var}=1 for {sentence!r}")
-        return 1
-    same = lexicon.same_state(sentence, ref, var)
-    return known[ref] if same else 1 - known[ref]
-
-
-def _split_evidence(body: str, k: int) -> list[str]:
-    cuts = [mm.start() for mm in re.finditer(r" and ", body)]
-    if len(cuts) + 1 <= k:
-        return [p.strip() for p in re.split(r" and ", body)]
-    best = None
-    for chosen in combinations(cuts, k - 1):
-        bounds = [0, *chosen, len(body)]
-        pieces = [body[bounds[i] + (5 if i else 0) : bounds[i + 1]].strip() for i in range(k)]
-        spread = max(len(p) for p in pieces) - min(len(p) for p in pieces)
-        if best is None or spread < best[0]:
-            best = (spread, pieces)
-    assert best is not None
-    return best[1]

@@ -309,15 +309,51 @@ def _valence(text: str) -> int:
     return (negations(text) + sum(1 for w in content(text) if w in NEGATIVE_VALENCE)) % 2
 
 
+_COPULAS = frozenset(
+    ["is", "are", "was", "were", "has", "have", "had", "gets", "get", "got", "stays", "stay"]
+    + ["remains", "becomes"]
+)
+"""Verbs that join a sentence's subject to its state ('the hiker's skin | is | healthy')."""
+
+
+def _describers(text: str, head: tuple[str, ...]) -> tuple[str, ...]:
+    """Content words that describe the variable's state: not the words naming the variable."""
+    return tuple(w for w in content(text) if w != NEG and not any(token_match(w, h) for h in head))
+
+
+def _substituted(query: str, reference: str, name: str) -> bool:
+    """A sentence names the variable but puts another describing word in the reference's place.
+
+    A binary variable has two states: 'the weather is cloudy' names the weather without the
+    'sunny' of 'sunny weather' and says something else instead, so it is the other state. Only a
+    sentence with a linking verb qualifies: what follows the verb is the state, what precedes it
+    the subject ('the hiker's skin'), so a paraphrase of the same state is not mistaken for one.
+    Words both phrases share name the variable ('weather'); the others describe its state.
+    """
+    raw = re.split(r"[^a-z0-9']+", query.lower())
+    cut = next((i for i, w in enumerate(raw) if w in _COPULAS), None)
+    name_words = tuple(w for w in content(name) if w != NEG)
+    q, r = content(query), content(reference)
+    if cut is None or not any(token_match(n, w) for n in name_words for w in q):
+        return False
+    shared = tuple(w for w in q if w != NEG and any(token_match(w, v) for v in r))
+    if any(not any(token_match(w, n) for n in name_words) for w in shared):
+        return False  # a describing word in common ('normal' weight): the same state
+    mine, theirs = _describers(" ".join(raw[cut + 1 :]), shared), _describers(reference, shared)
+    return bool(mine and theirs)
+
+
 def same_state(query: str, reference: str, name: str = "") -> bool:
     """Does `query` name the state `reference` names (True) or the other state of the variable?
 
-    An antonym pair between the two decides (with negations flipping it); otherwise the parity of
-    negations and of 'lesser' words (low, poor, weak, ...) does. `name` is kept for callers that
-    know the variable; the words of the name carry no state.
+    An antonym pair between the two decides (with negations flipping it); without a negation, so
+    does a describing word swapped for another when `name` (the variable) is known; otherwise the
+    parity of negations and of 'lesser' words (low, poor, weak, ...) does.
     """
     q, r = content(query), content(reference)
     flipped = (negations(query) % 2) != (negations(reference) % 2)
     if any(antonyms(a, b) for a in q for b in r):
         return flipped
+    if not flipped and name and _substituted(query, reference, name):
+        return False  # a negation already names the other state ('there is no traffic')
     return _valence(query) == _valence(reference)

@@ -4,6 +4,11 @@ For every story (commonsense, anti-commonsense, nonsense) a random binary SCM is
 states the probabilities an analyst needs (rounded to whole percents, as in the public data) and
 the label comes from the SCM itself (`evals.cladder.scm`), never from the text. Each question is
 asked with both polarities so the suite is balanced.
+
+Every question is well posed: as in CLadder's templates the outcome is named by the value whose
+probability the text states, and a treatment or conditioning value is named only where the text
+gives both of its values; questions whose answer the rounding of the stated numbers could flip are
+left out (`MARGIN`).
 """
 
 from __future__ import annotations
@@ -89,6 +94,12 @@ def background(story: Story) -> str:
     return INTRO + " ".join(parts)
 
 
+HOMOGENEOUS = {"IV": "Y"}
+"""Families whose question presumes an effect that does not vary with the hidden confounder: the
+instrument's Wald ratio, all an IV text supports, equals the ATE only then. That variable's CPT is
+drawn additive in its parents (no interaction), so the question is well posed."""
+
+
 def random_scm(family: str, rng: random.Random, *, deterministic: bool = False) -> BinarySCM:
     dag = nx.DiGraph(FAMILIES[family])
     order = list(nx.topological_sort(dag))
@@ -100,6 +111,12 @@ def random_scm(family: str, rng: random.Random, *, deterministic: bool = False) 
             op = rng.choice(["and", "or"])
             flip = rng.random() < 0.3
             cpt[v] = {k: float((all(k) if op == "and" else any(k)) != flip) for k in keys}
+        elif HOMOGENEOUS.get(family) == v and not deterministic:
+            slopes = [rng.uniform(-0.4, 0.4) for _ in parents[v]]
+            low = 0.05 - sum(min(0.0, b) for b in slopes)
+            high = 0.95 - sum(max(0.0, b) for b in slopes)
+            base = rng.uniform(low, high)
+            cpt[v] = {k: base + sum(b * on for b, on in zip(slopes, k, strict=True)) for k in keys}
         else:
             cpt[v] = {k: rng.uniform(0.05, 0.95) for k in keys}
     return BinarySCM(order=order, parents=parents, cpt=cpt)
@@ -126,37 +143,49 @@ Question = tuple[str, str, str, dict]  # given info, question, answer, extra met
 
 
 FLIP_RATE = 0.25
-"""Share of questions that name the non-stated state (value 0) of the treatment or outcome; the
-public data always names the stated one, which makes matching states to values easier."""
+"""Share of questions that name value 0 of the treatment (or of the conditioning variable), a
+perturbation of the public data, which always names value 1. The text states both values of these
+variables ("For fields without irrigation ... For irrigated fields ..."), so either is resolvable.
+The outcome is always named by value 1, the value whose probability the text states, as in
+CLadder's templates (its generator never asks about the other outcome value)."""
+
+MARGIN = 0.02
+"""Numeric answers closer to zero than this are left out: the text rounds every stated number to a
+whole percent, and such rounding moves a derived quantity by up to about this much, so the stated
+numbers would not decide the answer."""
 
 
 def _value(rng: random.Random) -> int:
     return 0 if rng.random() < FLIP_RATE else 1
 
 
-def _pair(rng: random.Random) -> tuple[int, int]:
-    return _value(rng), _value(rng)
+def _rounded(p: float) -> float:
+    return round(p * 100) / 100
 
 
 def _ate(story: Story, scm: BinarySCM, rng: random.Random) -> Iterator[Question]:
     x, y = story.roles["X"], story.roles["Y"]
     given = statements(story, scm, TERMS["ate"][story.family])
-    t, r = _pair(rng)
-    diff = scm.ate("X", "Y") * (1 if t else -1) * (1 if r else -1)
+    t = _value(rng)
+    diff = scm.ate("X", "Y") * (1 if t else -1)
+    if story.family == "IV":  # the text states both sides of the instrument's ratio
+        gaps = [scm.prob({v: 1}, {"V2": 1}) - scm.prob({v: 1}, {"V2": 0}) for v in ("X", "Y")]
+        if min(abs(g) for g in gaps) < MARGIN:
+            return  # rounding could flip the ratio of two near-zero differences
     for pol in (True, False):
-        q = f"Will {x.noun[t]} {'increase' if pol else 'decrease'} the chance of {y.noun[r]}?"
+        q = f"Will {x.noun[t]} {'increase' if pol else 'decrease'} the chance of {y.noun[1]}?"
         yield given, q, verdict(diff, pol), {"truth": diff}
 
 
 def _ett(story: Story, scm: BinarySCM, rng: random.Random) -> Iterator[Question]:
     x, y = story.roles["X"], story.roles["Y"]
     given = statements(story, scm, TERMS["ett"][story.family])
-    t, r = _pair(rng)
+    t = _value(rng)
     effect = scm.ett("X", "Y", t)
-    diff = (effect if t == 0 else -effect) * (1 if r else -1)
+    diff = effect if t == 0 else -effect
     for pol in (True, False):
         q = (
-            f"For {x.where[t]}, would it be {'more' if pol else 'less'} likely to see {y.noun[r]} "
+            f"For {x.where[t]}, would it be {'more' if pol else 'less'} likely to see {y.noun[1]} "
             f"{x.condition[1 - t]}?"
         )
         yield given, q, verdict(diff, pol), {"truth": diff}
@@ -190,6 +219,12 @@ def _marginal(story: Story, scm: BinarySCM, rng: random.Random) -> Iterator[Ques
     given = statements(story, scm, [("X", ()), ("Y", ("X",))])
     r = _value(rng)
     diff = 2 * scm.prob({"Y": r}) - 1
+    px = _rounded(scm.prob({"X": 1}))
+    stated = px * _rounded(scm.prob({"Y": 1}, {"X": 1})) + (1 - px) * _rounded(
+        scm.prob({"Y": 1}, {"X": 0})
+    )
+    if (2 * stated - 1) * (1 if r else -1) * diff <= 0:
+        return  # the rounded numbers in the text point the other way
     for pol in (True, False):
         q = f"Is {y.noun[r]} {'more' if pol else 'less'} likely than {y.noun[1 - r]} overall?"
         yield given, q, verdict(diff, pol, tol=0.0), {"truth": diff}
@@ -202,23 +237,28 @@ def _correlation(story: Story, scm: BinarySCM, rng: random.Random) -> Iterator[Q
         f"The probability of {x.noun[0]} and {y.noun[1]} is {pct(scm.prob({'X': 0, 'Y': 1}))}. "
         f"The probability of {x.noun[1]} and {y.noun[1]} is {pct(scm.prob({'X': 1, 'Y': 1}))}."
     )
-    t, r = _pair(rng)
-    diff = scm.prob({"Y": r}, {"X": t}) - scm.prob({"Y": r}, {"X": 1 - t})
+    t = _value(rng)
+    diff = scm.prob({"Y": 1}, {"X": t}) - scm.prob({"Y": 1}, {"X": 1 - t})
+    px = _rounded(scm.prob({"X": 1}))
+    joint = [_rounded(scm.prob({"X": v, "Y": 1})) for v in (0, 1)]
+    if 0 < px < 1:
+        stated = joint[1] / px - joint[0] / (1 - px)
+        if stated * (1 if t else -1) * diff <= 0 and abs(diff) > 1e-9:
+            return  # the rounded numbers in the text point the other way
     for pol in (True, False):
         word = "larger" if pol else "smaller"
-        q = f"Is the chance of {y.noun[r]} {word} when observing {x.noun[t]}?"
+        q = f"Is the chance of {y.noun[1]} {word} when observing {x.noun[t]}?"
         yield given, q, verdict(diff, pol), {"truth": diff}
 
 
 def _exp_away(story: Story, scm: BinarySCM, rng: random.Random) -> Iterator[Question]:
     x, y, c = story.roles["X"], story.roles["Y"], story.roles["V3"]
     given = statements(story, scm, [("X", ()), ("Y", ("X", "V3"))])
-    t, r = _pair(rng)
-    b = _value(rng)
-    diff = scm.prob({"Y": r}, {"X": t, "V3": b}) - scm.prob({"Y": r}, {"V3": b})
+    t, b = _value(rng), _value(rng)
+    diff = scm.prob({"Y": 1}, {"X": t, "V3": b}) - scm.prob({"Y": 1}, {"V3": b})
     for pol in (True, False):
         q = (
-            f"If we look at {c.where[b]}, does the chance of {y.noun[r]} "
+            f"If we look at {c.where[b]}, does the chance of {y.noun[1]} "
             f"{'increase' if pol else 'decrease'} when {x.noun[t]}?"
         )
         yield given, q, verdict(diff, pol, tol=0.0), {"truth": diff}
@@ -226,8 +266,7 @@ def _exp_away(story: Story, scm: BinarySCM, rng: random.Random) -> Iterator[Ques
 
 def _collider_bias(story: Story, scm: BinarySCM, rng: random.Random) -> Iterator[Question]:
     x, y, c = story.roles["X"], story.roles["Y"], story.roles["V3"]
-    t, r = _pair(rng)
-    b = _value(rng)
+    t, b = _value(rng), _value(rng)
     cond = {"V3": b}
     px, py, pxy = (
         scm.prob({"X": 1}, cond),
@@ -235,12 +274,12 @@ def _collider_bias(story: Story, scm: BinarySCM, rng: random.Random) -> Iterator
         scm.prob({"X": 1, "Y": 1}, cond),
     )
     corr = (pxy - px * py) / ((px * (1 - px) * py * (1 - py)) ** 0.5)
-    corr *= 1 if t == r else -1
-    given = f"For {c.where[b]}, the correlation between {x.noun[t]} and {y.noun[r]} is {corr:.2f}."
+    corr *= 1 if t else -1
+    given = f"For {c.where[b]}, the correlation between {x.noun[t]} and {y.noun[1]} is {corr:.2f}."
     for pol in (True, False):
         q = (
             f"If we look at {c.where[b]}, does it mean that {x.noun[t]} "
-            f"{'affects' if pol else 'does not affect'} {y.noun[r]}?"
+            f"{'affects' if pol else 'does not affect'} {y.noun[1]}?"
         )
         yield given, q, "no" if pol else "yes", {"truth": 0.0}
 
@@ -306,6 +345,9 @@ def _det(story: Story, scm: BinarySCM, rng: random.Random) -> Iterator[Question]
         yield given, q, "yes" if value == r else "no", {"truth": float(value)}
 
 
+NUMERIC = ("marginal", "correlation", "exp_away", "ate", "ett", "nde", "nie")
+"""Query types answered from stated numbers (their truth must clear `MARGIN`)."""
+
 BUILDERS: dict[str, Callable[[Story, BinarySCM, random.Random], Iterator[Question]]] = {
     "marginal": _marginal,
     "correlation": _correlation,
@@ -355,11 +397,7 @@ def generate(
                         BUILDERS[qtype](story, model, rng)
                     ):
                         truth = extra.get("truth")
-                        if (
-                            qtype in ("ate", "ett", "nde", "nie")
-                            and truth is not None
-                            and abs(truth) < 0.01
-                        ):
+                        if qtype in NUMERIC and truth is not None and 1e-9 < abs(truth) < MARGIN:
                             continue  # too close to zero to survive the rounding in the text
                         out.append(
                             Sample(

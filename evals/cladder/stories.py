@@ -6,11 +6,17 @@ uses: a noun phrase, a sentence, a population ("people who ..."), a short partia
 Stories attach variables to the roles X, Y, V1, V2, V3 of one of the ten graph families.
 Commonsense stories follow intuition; anti-commonsense ones swap in an unrelated variable; nonsense
 ones use made-up words.
+
+The wording follows CLadder's own stories: every form of a variable repeats its head word ("the
+soil is dry", "fields with dry soil"), and the two values differ by a negation ("no tutoring") or
+by a modifier that every form of that value repeats ("dry" / "moist"). So whichever form a
+question uses, the text alone says which variable and which value it names.
 """
 
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass, replace
 
 from tools.types import Frozen
@@ -75,12 +81,12 @@ IRRIGATION = V(
     "irrigation",
     "no irrigation",
     "irrigation",
-    "the farmer does not irrigate the field",
-    "the farmer irrigates the field",
+    "the field is not irrigated",
+    "the field is irrigated",
     "fields without irrigation",
     "irrigated fields",
     "without irrigation",
-    "irrigated",
+    "with irrigation",
     "if the field had not been irrigated",
     "if the field had been irrigated",
 )
@@ -96,7 +102,7 @@ MOISTURE = V(
     "with moist soil",
 )
 YIELD = V(
-    "crop yield",
+    "harvest",
     "a poor harvest",
     "a good harvest",
     "the harvest is poor",
@@ -123,60 +129,60 @@ SUNNY = V(
     "weather",
     "cloudy weather",
     "sunny weather",
-    "the day is cloudy",
-    "the day is sunny",
-    "cloudy days",
-    "sunny days",
-    "on cloudy days",
-    "on sunny days",
+    "the weather is cloudy",
+    "the weather is sunny",
+    "days with cloudy weather",
+    "days with sunny weather",
+    "with cloudy weather",
+    "with sunny weather",
 )
 SUNBURN = V(
     "skin",
     "healthy skin",
-    "sunburn",
-    "the hiker's skin is fine",
-    "the hiker gets sunburned",
+    "sunburned skin",
+    "the hiker's skin is healthy",
+    "the hiker's skin is sunburned",
     "hikers with healthy skin",
-    "hikers with sunburn",
+    "hikers with sunburned skin",
     "with healthy skin",
-    "with sunburn",
+    "with sunburned skin",
 )
 TALENT = V(
-    "musical talent",
-    "little musical talent",
-    "musical talent",
+    "talent",
+    "little talent",
+    "great talent",
     "the musician has little talent",
-    "the musician is talented",
+    "the musician has great talent",
     "musicians with little talent",
-    "talented musicians",
+    "musicians with great talent",
     "with little talent",
-    "talented",
+    "with great talent",
 )
 PRACTICE = V(
     "practice",
     "little practice",
     "daily practice",
-    "the musician rarely practices",
-    "the musician practices daily",
-    "musicians who rarely practice",
-    "musicians who practice daily",
-    "who rarely practice",
-    "who practice daily",
+    "the musician has little practice",
+    "the musician has daily practice",
+    "musicians with little practice",
+    "musicians with daily practice",
+    "with little practice",
+    "with daily practice",
 )
 ORCHESTRA = V(
-    "orchestra membership",
-    "rejection by the orchestra",
+    "orchestra seat",
+    "no seat in the orchestra",
     "a seat in the orchestra",
-    "the musician is not in the orchestra",
-    "the musician plays in the orchestra",
-    "musicians outside the orchestra",
-    "orchestra members",
-    "are not in the orchestra",
-    "are in the orchestra",
+    "the musician has no seat in the orchestra",
+    "the musician has a seat in the orchestra",
+    "musicians without a seat in the orchestra",
+    "musicians with a seat in the orchestra",
+    "without a seat in the orchestra",
+    "with a seat in the orchestra",
 )
 AGE = V(
     "age",
-    "youth",
+    "young age",
     "old age",
     "the patient is young",
     "the patient is old",
@@ -213,14 +219,14 @@ TRAINING = V(
     "training",
     "no job training",
     "job training",
-    "the worker skips the training",
-    "the worker completes the training",
-    "workers without training",
-    "workers who completed the training",
-    "without training",
-    "trained",
-    "if the worker had skipped the training",
-    "if the worker had completed the training",
+    "the worker gets no job training",
+    "the worker gets job training",
+    "workers without job training",
+    "workers with job training",
+    "without job training",
+    "with job training",
+    "if the worker had not received job training",
+    "if the worker had received job training",
 )
 SKILLS = V(
     "skills",
@@ -238,7 +244,7 @@ EMPLOYMENT = V(
     "unemployment",
     "employment",
     "the worker is unemployed",
-    "the worker finds a job",
+    "the worker is employed",
     "unemployed workers",
     "employed workers",
     "unemployed",
@@ -248,12 +254,12 @@ MOTIVATION = V(
     "motivation",
     "low motivation",
     "high motivation",
-    "the student is unmotivated",
-    "the student is motivated",
-    "unmotivated students",
-    "motivated students",
-    "unmotivated",
-    "motivated",
+    "the student has low motivation",
+    "the student has high motivation",
+    "students with low motivation",
+    "students with high motivation",
+    "with low motivation",
+    "with high motivation",
 )
 TUTORING = V(
     "tutoring",
@@ -272,12 +278,12 @@ HOMEWORK = V(
     "homework",
     "unfinished homework",
     "finished homework",
-    "the student skips homework",
+    "the student leaves the homework unfinished",
     "the student finishes the homework",
-    "students who skip homework",
-    "students who finish their homework",
-    "who skip homework",
-    "who finish their homework",
+    "students with unfinished homework",
+    "students with finished homework",
+    "with unfinished homework",
+    "with finished homework",
 )
 GRADES = V(
     "grades",
@@ -292,49 +298,49 @@ GRADES = V(
 )
 BUSPASS = V(
     "bus pass",
-    "no free bus pass",
-    "a free bus pass",
+    "no bus pass",
+    "a bus pass",
     "the resident has no bus pass",
-    "the resident has a free bus pass",
+    "the resident has a bus pass",
     "residents without a bus pass",
-    "residents with a free bus pass",
+    "residents with a bus pass",
     "without a bus pass",
-    "with a free bus pass",
+    "with a bus pass",
 )
 FITNESS_DRIVE = V(
     "health drive",
     "a weak health drive",
     "a strong health drive",
-    "the resident cares little about health",
-    "the resident cares about health",
-    "residents who care little about health",
-    "residents who care about health",
-    "who care little about health",
-    "who care about health",
+    "the resident has a weak health drive",
+    "the resident has a strong health drive",
+    "residents with a weak health drive",
+    "residents with a strong health drive",
+    "with a weak health drive",
+    "with a strong health drive",
 )
 GYM = V(
     "gym visits",
     "no gym visits",
     "regular gym visits",
-    "the resident avoids the gym",
-    "the resident goes to the gym",
-    "residents who avoid the gym",
-    "residents who go to the gym",
-    "avoiding the gym",
-    "going to the gym",
-    "if the resident had avoided the gym",
-    "if the resident had gone to the gym",
+    "the resident never visits the gym",
+    "the resident visits the gym regularly",
+    "residents who never visit the gym",
+    "residents who visit the gym regularly",
+    "who never visit the gym",
+    "who visit the gym regularly",
+    "if the resident had never visited the gym",
+    "if the resident had visited the gym regularly",
 )
 FITNESS = V(
     "fitness",
     "poor fitness",
     "good fitness",
-    "the resident is unfit",
-    "the resident is fit",
-    "unfit residents",
-    "fit residents",
-    "unfit",
-    "fit",
+    "the resident has poor fitness",
+    "the resident has good fitness",
+    "residents with poor fitness",
+    "residents with good fitness",
+    "with poor fitness",
+    "with good fitness",
 )
 FERTILIZER = V(
     "fertilizer",
@@ -375,35 +381,35 @@ FRUIT = V(
     "fruit harvest",
     "a small fruit harvest",
     "a large fruit harvest",
-    "the garden yields little fruit",
-    "the garden yields plenty of fruit",
-    "gardens with a small harvest",
-    "gardens with a large harvest",
-    "with a small harvest",
-    "with a large harvest",
+    "the fruit harvest is small",
+    "the fruit harvest is large",
+    "gardens with a small fruit harvest",
+    "gardens with a large fruit harvest",
+    "with a small fruit harvest",
+    "with a large fruit harvest",
 )
 STORM = V(
     "storm",
-    "calm weather",
+    "no storm",
     "a storm",
-    "the weather is calm",
+    "no storm hits the town",
     "a storm hits the town",
-    "towns with calm weather",
+    "towns not hit by a storm",
     "towns hit by a storm",
-    "with calm weather",
+    "not hit by a storm",
     "hit by a storm",
-    "if the weather had been calm",
+    "if no storm had hit the town",
     "if a storm had hit the town",
 )
 OUTAGE = V(
-    "power supply",
-    "working power",
+    "power outage",
+    "no power outage",
     "a power outage",
-    "the power stays on",
-    "the power goes out",
-    "towns with working power",
+    "the town has no power outage",
+    "the town has a power outage",
+    "towns without a power outage",
     "towns with a power outage",
-    "with working power",
+    "without a power outage",
     "with a power outage",
 )
 FLOOD = V(
@@ -418,22 +424,22 @@ FLOOD = V(
     "with flooded roads",
 )
 CLOSURE = V(
-    "school status",
+    "schools",
     "open schools",
-    "school closure",
-    "the school stays open",
-    "the school closes",
-    "towns where schools stay open",
-    "towns where schools close",
-    "where schools stay open",
-    "where schools close",
+    "closed schools",
+    "the schools stay open",
+    "the schools are closed",
+    "towns with open schools",
+    "towns with closed schools",
+    "with open schools",
+    "with closed schools",
 )
 INCOME = V(
     "family income",
     "low family income",
     "high family income",
-    "the family earns little",
-    "the family earns a lot",
+    "the family has a low income",
+    "the family has a high income",
     "families with low income",
     "families with high income",
     "with low income",
@@ -465,14 +471,14 @@ PRIVATE = V(
 )
 READING = V(
     "reading skill",
-    "weak reading",
-    "strong reading",
-    "the child reads poorly",
-    "the child reads well",
-    "children who read poorly",
-    "children who read well",
-    "who read poorly",
-    "who read well",
+    "weak reading skills",
+    "strong reading skills",
+    "the child has weak reading skills",
+    "the child has strong reading skills",
+    "children with weak reading skills",
+    "children with strong reading skills",
+    "with weak reading skills",
+    "with strong reading skills",
 )
 
 COMMONSENSE: tuple[Story, ...] = (
@@ -572,16 +578,47 @@ def nonsense(story: Story, rng: random.Random) -> Story:
     )
 
 
+_FILLER = frozenset(
+    ["a", "an", "the", "no", "not", "of", "in", "at", "on", "by", "to", "for", "with"]
+    + ["without", "who", "that", "is", "are", "has", "have"]
+)
+
+
+def head_words(var: Var) -> set[str]:
+    """The content words of a variable's name: what every surface form of it repeats."""
+    return {w for w in re.findall(r"[a-z]+", var.name.lower()) if w not in _FILLER}
+
+
+def _noun_words(var: Var) -> set[str]:
+    return {w for n in (var.name, *var.noun) for w in re.findall(r"[a-z]+", n.lower())} - _FILLER
+
+
+def _same_stem(a: str, b: str) -> bool:
+    short, long_ = sorted((a, b), key=len)
+    return len(short) >= 4 and long_.startswith(short)
+
+
+def confusable(a: Var, b: Var) -> bool:
+    """Would a reader mix the two up: a head word of one shares its stem with a word of the other.
+
+    CLadder's anti-commonsense replacements come from a pool of attributes unrelated to every
+    story ('has a sister', 'foot size'), so no text names two variables with the same word.
+    """
+    return any(
+        _same_stem(h, w) for x, y in ((a, b), (b, a)) for h in head_words(x) for w in _noun_words(y)
+    )
+
+
 def anticommonsense(story: Story, rng: random.Random) -> Story:
     """Replace the treatment or the outcome by an unrelated variable from another story."""
     role = rng.choice(["X", "Y"])
-    taken = {v.name for v in story.roles.values()}
+    others = [v for r, v in story.roles.items() if r != role]
     pool = [
         v
         for s in COMMONSENSE
         if s.id != story.id
-        for r, v in s.roles.items()
-        if v.name not in taken and (role == "Y" or v.condition[0])
+        for v in s.roles.values()
+        if (role == "Y" or v.condition[0]) and not any(confusable(v, o) for o in others)
     ]
     swap = rng.choice(pool)
     return replace(

@@ -72,6 +72,20 @@ def test_question_naming_the_other_state_flips_the_value() -> None:
     assert reason_cladder(p).answer == "yes"
 
 
+def test_marginal_naming_the_unstated_value_first_reads_both_as_one_variable() -> None:
+    chain = INTRO + (
+        "Training has a direct effect on skills. Skills has a direct effect on employment."
+    )
+    given = (
+        "The overall probability of job training is 38%. For workers without job training, the "
+        "probability of employment is 55%. For workers with job training, the probability of "
+        "employment is 18%."
+    )
+    p = _parse(chain, given, "Is unemployment more likely than employment overall?")
+    assert (p.query.outcome, p.query.outcome_value) == ("employment", 0)
+    assert reason_cladder(p).answer == "yes"  # P(employment) = 0.62 * 0.55 + 0.38 * 0.18 < 0.5
+
+
 def test_nie_names_and_mediators() -> None:
     given = " ".join(
         f"For husbands that {h} the alarm and wives that {w} the alarm, the probability of "

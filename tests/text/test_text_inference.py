@@ -117,16 +117,27 @@ def test_iv_wald_ratio_is_used_when_the_confounder_is_hidden() -> None:
     assert answer.answer in ("yes", "no")
 
 
+MEDIATION = {  # family: (mediators, stated terms)
+    "mediation": (("V2",), [("Y", ("X", "V2")), ("V2", ("X",))]),
+    # V2 causes both the mediator V3 and Y: the formula must work within the strata of V2
+    "arrowhead": (("V3",), [("Y", ("X", "V2", "V3")), ("V3", ("X", "V2")), ("V2", ())]),
+    "frontdoor": (("V3",), [("V3", ("X",)), ("Y", ("X", "V3")), ("X", ())]),
+    "diamond": (("V2", "V3"), [("Y", ("V2", "V3")), ("V2", ("X",)), ("V3", ("X",))]),
+}
+
+
+@pytest.mark.parametrize("family", sorted(MEDIATION))
 @pytest.mark.parametrize("kind", ["nde", "nie"])
-def test_mediation_formula_matches_the_scm(kind: str) -> None:
+def test_mediation_formula_matches_the_scm(kind: str, family: str) -> None:
     rng = random.Random(11)
+    meds, terms = MEDIATION[family]
     for _ in range(5):
-        scm = random_scm("mediation", rng)
-        q = CLadderQuery(type=kind, treatment="X", outcome="Y", mediators=("V2",))  # type: ignore[arg-type]
-        problem = _problem("mediation", scm, [("Y", ("X", "V2")), ("V2", ("X",))], q)
+        scm = random_scm(family, rng)
+        q = CLadderQuery(type=kind, treatment="X", outcome="Y", mediators=meds)  # type: ignore[arg-type]
+        problem = _problem(family, scm, terms, q)
         assert reason_cladder(problem).value == pytest.approx(
-            scm.natural("X", "Y", ("V2",), kind), abs=1e-9
-        )
+            scm.natural("X", "Y", meds, kind), abs=1e-9
+        ), (family, kind)
 
 
 @pytest.mark.parametrize("t", [0, 1])

@@ -70,3 +70,25 @@ def test_name_score_uses_stems_and_concepts() -> None:
 def test_negations_fold_into_one_token() -> None:
     assert lexicon.NEG in lexicon.words("doesn't ring")
     assert lexicon.negations("a lack of no sleep") == 2
+
+
+@pytest.mark.parametrize(
+    ("query", "reference", "name", "same"),
+    [
+        # a sentence that names the variable with another describing word: the other state
+        ("the weather is cloudy", "sunny weather", "weather", False),
+        ("the hiker's skin is healthy", "sunburned skin", "skin", False),
+        ("the soil is moist", "dry soil", "soil moisture", False),
+        # the same describing word, or no linking verb to read a state from: not swapped
+        ("the weather is sunny", "sunny weather", "weather", True),
+        ("the soil is moist", "moist soil", "soil moisture", True),
+        ("the infant is born with a normal weight", "normal infant birth weight", "weight", True),
+        ("the hiker wears sunscreen", "sunscreen use", "sunscreen", True),
+        # a negation decides on its own
+        ("there is no traffic on the road", "heavy traffic", "traffic", False),
+    ],
+)
+def test_same_state_reads_a_swapped_describing_word(
+    query: str, reference: str, name: str, same: bool
+) -> None:
+    assert lexicon.same_state(query, reference, name) is same
