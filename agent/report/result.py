@@ -83,7 +83,7 @@ def assumptions(state: AnalysisState) -> list[str]:
 
 def all_warnings(state: AnalysisState) -> list[str]:
     seen: dict[str, None] = {}
-    for record in state.trail:
+    for record in state.latest_records:
         for w in record.warnings:
             seen.setdefault(f"[{record.node}] {w}", None)
     return list(seen)
