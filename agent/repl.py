@@ -112,7 +112,7 @@ class Repl:
             self.say(describe(state))
             if state.effect or state.discovery:
                 self.show_results(state)
-        if data and (state is None or state.request.data_path != data):
+        if data and (state is None or state.request.data_path != str(Path(data).resolve())):
             self.handle_safely(f"/data {data}")
 
     def loop(self) -> None:
@@ -166,7 +166,11 @@ class Repl:
             stop()
 
     def handle(self, line: str) -> bool:
-        intent, warnings = interpret(line, self.columns(), self.ctx.llm)
+        try:
+            columns = self.columns()
+        except AgentError:  # e.g. the data file moved: /data must still work
+            columns = []
+        intent, warnings = interpret(line, columns, self.ctx.llm)
         for warning in warnings:
             self.say(warning, style="dim")
         if intent is None:
@@ -186,9 +190,10 @@ class Repl:
         self.say(help_view())
 
     def do_data(self, intent: Intent, line: str) -> None:
-        path = intent.arg.strip().strip("'\"")
-        if not Path(path).is_file():
-            raise InputError(f"data file not found: {path}")
+        given = intent.arg.strip().strip("'\"")
+        if not Path(given).is_file():
+            raise InputError(f"data file not found: {given}")
+        path = str(Path(given).resolve())  # the session may be resumed from another folder
         max_rows = self.ctx.settings.max_rows
         self.ctx.tables.table(path, max_rows, self.seed)  # fails here, with the reason, if bad
         self.session.save(edits.new_analysis(path, self.seed, max_rows), line)

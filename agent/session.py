@@ -201,7 +201,10 @@ class Session:
         """
         config = self._start_turn(action)
         try:
-            final = self.store.graph.invoke(as_update(state), config, context=ctx)
+            # "sync": each finished step is on disk before the next starts, so Ctrl-C keeps it
+            final = self.store.graph.invoke(
+                as_update(state), config, context=ctx, durability="sync"
+            )
         except (KeyboardInterrupt, AgentError):
             pending = self.store.graph.get_state(self._config()).next
             steps = [n for n in (*pending, state.rerun_from) if n in get_args(RerunFrom)]
