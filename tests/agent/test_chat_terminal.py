@@ -32,7 +32,7 @@ def test_typing_at_the_prompt_in_a_pseudo_terminal(tmp_path):
         env=env,
         dimensions=(30, 110),
         encoding="utf-8",
-        timeout=90,
+        timeout=180,  # generous: the machine may be busy; a pass takes about 10 s
     )
     try:
         child.expect("new session pty")
