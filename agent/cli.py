@@ -1,4 +1,4 @@
-"""Command line: `agent analyze`, `agent ask`, `agent eval SUITE`, `agent doctor`.
+"""Command line: `agent analyze`, `agent chat`, `agent ask`, `agent eval SUITE`, `agent doctor`.
 
 The CLI is thin: it turns flags into an `AnalysisRequest` and `Settings`, runs the graph, prints
 where the report went, and converts errors to one line and an exit code, in one place:
@@ -53,6 +53,11 @@ StrictOption = Annotated[
     bool, typer.Option("--llm-strict", help="Fail instead of falling back when the LLM fails.")
 ]
 NoCacheOption = Annotated[bool, typer.Option("--no-cache", help="Do not use the LLM disk cache.")]
+SeedOption = Annotated[int, typer.Option(help="Seed for every random step.")]
+MaxRowsOption = Annotated[
+    int | None,
+    typer.Option(help="Analyse a seeded sample of at most this many rows (default 200000)."),
+]
 
 
 def make_llm(settings: Settings) -> LLMClient:
@@ -87,9 +92,7 @@ class ProgressPrinter:
                 self.status = self.console.status(f"{node} …")
                 self.status.start()
             return
-        if self.status is not None:
-            self.status.stop()
-            self.status = None
+        self.stop()
         detail = info.get("error") or info.get("summary", "")
         self.console.print(
             f"{self.MARKS.get(info.get('status'), '?')} {node:<15} "
@@ -97,6 +100,12 @@ class ProgressPrinter:
             highlight=False,
             soft_wrap=True,
         )
+
+    def stop(self) -> None:
+        """End the spinner (also when a step was interrupted and will not report its end)."""
+        if self.status is not None:
+            self.status.stop()
+            self.status = None
 
 
 def fail(console: Console, message: str, code: int) -> None:
@@ -156,11 +165,8 @@ def analyze(
     out: Annotated[
         Path | None, typer.Option(help="Output folder (default: a new folder under ./runs/).")
     ] = None,
-    seed: Annotated[int, typer.Option(help="Seed for every random step.")] = 0,
-    max_rows: Annotated[
-        int | None,
-        typer.Option(help="Analyse a seeded sample of at most this many rows (default 200000)."),
-    ] = None,
+    seed: SeedOption = 0,
+    max_rows: MaxRowsOption = None,
     llm: LLMOption = None,
     base_url: BaseUrlOption = None,
     llm_strict: StrictOption = False,
@@ -322,6 +328,40 @@ def ask(
     sys.stdout.write(f"{state.answer.answer}\n")
     for line in state.answer.derivation:
         sys.stdout.write(f"  {line}\n")
+
+
+@app.command()
+def chat(
+    data: Annotated[
+        Path | None, typer.Argument(help="CSV, TSV or Parquet table (or /data PATH later).")
+    ] = None,
+    session: Annotated[
+        str | None,
+        typer.Option(help="Session name: resumed when it exists, else started (default: new)."),
+    ] = None,
+    seed: SeedOption = 0,
+    max_rows: MaxRowsOption = None,
+    llm: LLMOption = None,
+    base_url: BaseUrlOption = None,
+    llm_strict: StrictOption = False,
+    no_cache: NoCacheOption = False,
+) -> None:
+    """A conversation over one analysis that is kept: set the question, look at the graph, edit
+    it, re-run what changed, write the report. Sessions live in $XDG_DATA_HOME/causal-agent."""
+    from agent.repl import run_chat  # prompt_toolkit is only needed here
+
+    console = Console()
+    try:
+        settings = resolve_settings(
+            llm=llm, base_url=base_url, llm_strict=llm_strict, no_cache=no_cache, max_rows=max_rows
+        )
+        ctx = RunContext(
+            settings=settings, llm=make_llm(settings), progress=ProgressPrinter(console)
+        )
+        code = run_chat(str(data) if data else None, session, ctx, console, seed=seed)
+    except AgentError as error:
+        fail(Console(stderr=True), str(error), error.exit_code)
+    raise typer.Exit(code)
 
 
 eval_app = typer.Typer(

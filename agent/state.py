@@ -56,6 +56,10 @@ class AnalysisRequest(Model):
     seed: int = 0
     max_rows: int | None = None
     out_dir: str | None = None
+    """Where the report is written; None stops the data path before the report (a chat `/run`)."""
+    forbidden: tuple[tuple[str, str], ...] = ()
+    """Edges the user ruled out in chat (`/edge forbid A->B`); elicit adds them to the knowledge,
+    so a later re-discovery respects them."""
 
 
 class InputInfo(Model):
@@ -205,8 +209,16 @@ class NodeRecord(Model):
     traceback: str | None = None
 
 
+RerunFrom = Literal[
+    "profile", "plan", "elicit", "discover", "identify", "estimate", "critique", "report"
+]
+
+
 class AnalysisState(Model):
     request: AnalysisRequest
+    rerun_from: RerunFrom | None = None
+    """Where the next run of a chat session starts: the first step an edit made stale (an edited
+    graph: identify; a new estimator: estimate). None: from the top, as `agent analyze` does."""
     input: InputInfo | None = None
     profile: DataProfile | None = None
     treatment: str | None = None
@@ -238,5 +250,12 @@ class AnalysisState(Model):
         return self.discovery.graph if self.discovery else None
 
     @property
+    def latest_records(self) -> list[NodeRecord]:
+        """The last record of each step: the runs that produced the current results (a chat
+        session re-runs steps, so its trail holds older records too)."""
+        latest = {r.node: i for i, r in enumerate(self.trail)}
+        return [self.trail[i] for i in sorted(latest.values())]
+
+    @property
     def failed_nodes(self) -> list[str]:
-        return [r.node for r in self.trail if r.status == "failed"]
+        return [r.node for r in self.latest_records if r.status == "failed"]

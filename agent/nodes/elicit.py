@@ -252,6 +252,12 @@ def elicit(state: AnalysisState, ctx: RunContext) -> Step:
     path = req.knowledge_path
     knowledge = load_knowledge(path) if path else Knowledge(source="the question")
     assumed, warnings = [], []
+    ruled_out = [e for e in req.forbidden if e not in knowledge.forbidden]
+    if ruled_out:
+        knowledge = knowledge.model_copy(
+            update={"forbidden": knowledge.forbidden + tuple(ruled_out)}
+        )
+        assumed.append(f"{len(ruled_out)} edge(s) forbidden by the user in chat")
     question_edge = (state.treatment, state.outcome)
     if state.wants_effect and question_edge not in knowledge.required:
         knowledge = knowledge.model_copy(update={"required": knowledge.required + (question_edge,)})

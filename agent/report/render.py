@@ -39,7 +39,7 @@ def fmt(value: float | None, digits: int = 4) -> str:
 
 
 def headline(state: AnalysisState) -> str:
-    failed = [r for r in state.trail if r.status == "failed"]
+    failed = [r for r in state.latest_records if r.status == "failed"]
     if failed:
         first = failed[0]
         return (

@@ -92,7 +92,7 @@ def node_seconds(state: AnalysisState) -> dict[str, float]:
 
 def all_warnings(state: AnalysisState) -> list[str]:
     seen: dict[str, None] = {}
-    for record in state.trail:
+    for record in state.latest_records:
         for w in record.warnings:
             seen.setdefault(f"[{record.node}] {w}", None)
     return list(seen)

@@ -1,0 +1,144 @@
+"""What a chat edit does to the analysis state, and which results it makes stale.
+
+Each step's results are listed in run order. An edit clears the results of the first step it
+affects and of every later one, and marks that step as where the next run starts (`rerun_from`):
+a new treatment re-runs everything, an edited graph identification onwards, a new estimator
+estimation onwards. Results are cleared rather than kept, so nothing stale can be shown.
+"""
+
+from __future__ import annotations
+
+from typing import get_args
+
+from agent.state import AnalysisRequest, AnalysisState, NodeRecord, RerunFrom
+from tools.data import require_column
+from tools.errors import InputError
+from tools.graph_edit import EditResult, add_edge, forbid_edge, remove_edge
+
+PRODUCTS: dict[RerunFrom, tuple[str, ...]] = {
+    "profile": ("input", "profile"),
+    "plan": ("plan", "treatment", "outcome"),
+    "elicit": ("knowledge", "prior"),
+    "discover": ("discovery",),
+    "identify": ("identification",),
+    "estimate": ("effect",),
+    "critique": ("critique",),
+    "report": ("report",),
+}
+STEPS: tuple[RerunFrom, ...] = get_args(RerunFrom)
+
+ESTIMATORS = {"auto": "select", "boosting": "gradient_boosting", "linear": "linear"}
+"""Chat names of the nuisance-model settings of LinearDML (plan.nuisance)."""
+
+EDITS = {"add": add_edge, "remove": remove_edge, "forbid": forbid_edge}
+
+
+def invalidate(state: AnalysisState, step: RerunFrom) -> AnalysisState:
+    """Clear the results of `step` and later steps; the next run starts at the earliest stale
+    step (from the top when nothing has run yet)."""
+    stale = STEPS[STEPS.index(step) :]
+    cleared = {name: None for s in stale for name in PRODUCTS[s]}
+    if state.profile is None and step != "profile":
+        rerun = None
+    else:
+        current = state.rerun_from or step
+        rerun = min(current, step, key=STEPS.index)
+    if rerun == "profile":
+        rerun = None
+    return state.model_copy(update={**cleared, "rerun_from": rerun})
+
+
+def with_record(state: AnalysisState, summary: str) -> AnalysisState:
+    """Append the user's edit to the trail, so the report and /why can show it."""
+    record = NodeRecord(node="chat", status="ok", seconds=0.0, summary=summary)
+    return state.model_copy(update={"trail": [*state.trail, record]})
+
+
+def is_current(state: AnalysisState) -> bool:
+    """Results exist and no edit has made any of them stale since the last run."""
+    return state.profile is not None and state.rerun_from is None
+
+
+def new_analysis(path: str, seed: int, max_rows: int | None) -> AnalysisState:
+    state = AnalysisState(request=AnalysisRequest(data_path=path, seed=seed, max_rows=max_rows))
+    return with_record(state, f"data {path}")
+
+
+def set_roles(
+    state: AnalysisState,
+    columns: list[str],
+    *,
+    treatment: str | None = None,
+    outcome: str | None = None,
+) -> AnalysisState:
+    """A new treatment and/or outcome: the table is re-profiled and the graph learned again (the
+    user's forbidden edges are kept as knowledge)."""
+    roles = {"treatment": treatment, "outcome": outcome}
+    for role, column in roles.items():
+        if column is not None:
+            require_column(column, columns, role)
+    merged = {
+        role: column if column is not None else getattr(state.request, role)
+        for role, column in roles.items()
+    }
+    if merged["treatment"] and merged["treatment"] == merged["outcome"]:
+        raise InputError(f"{merged['treatment']!r} cannot be both treatment and outcome")
+    request = state.request.model_copy(update=merged)
+    state = invalidate(state.model_copy(update={"request": request}), "profile")
+    said = ", ".join(f"{role} {column}" for role, column in roles.items() if column)
+    return with_record(state, f"set {said}")
+
+
+def edit_graph(
+    state: AnalysisState, op: str, source: str, target: str
+) -> tuple[AnalysisState, str]:
+    """Add, remove or forbid an edge of the current graph; identification onwards is stale.
+
+    A forbidden edge also becomes knowledge (and a request rule that elicit re-applies), so a
+    re-discovery respects it.
+    """
+    if state.discovery is None:
+        raise InputError("there is no graph yet: /run the analysis first")
+    if op == "forbid":
+        if (source, target) == (state.treatment, state.outcome):
+            raise InputError(
+                f"{source} -> {target} is the effect being asked about; it cannot be forbidden "
+                "(choose another treatment or outcome instead)"
+            )
+        if state.knowledge and (source, target) in state.knowledge.required:
+            raise InputError(f"{source} -> {target} is required by the knowledge file")
+    done: EditResult = EDITS[op](state.discovery.graph, source, target)
+    updates: dict = {}
+    if done.graph != state.discovery.graph:
+        edits = [*state.discovery.diagnostics.get("user_edits", []), done.change]
+        updates["discovery"] = state.discovery.model_copy(
+            update={
+                "graph": done.graph,
+                "diagnostics": {**state.discovery.diagnostics, "user_edits": edits},
+            }
+        )
+    if op == "forbid" and (source, target) not in state.request.forbidden:
+        updates["request"] = state.request.model_copy(
+            update={"forbidden": (*state.request.forbidden, (source, target))}
+        )
+        if state.knowledge is not None:
+            updates["knowledge"] = state.knowledge.model_copy(
+                update={"forbidden": (*state.knowledge.forbidden, (source, target))}
+            )
+    state = state.model_copy(update=updates)
+    if "discovery" in updates:
+        state = invalidate(state, "identify")
+    return with_record(state, f"/edge {op} {source}->{target}: {done.change}"), done.change
+
+
+def set_estimator(state: AnalysisState, name: str) -> AnalysisState:
+    """Choose the nuisance models of LinearDML; only estimation onwards is stale."""
+    if name not in ESTIMATORS:
+        raise InputError(f"unknown estimator {name!r}; choose one of {', '.join(ESTIMATORS)}")
+    if state.plan is None:
+        raise InputError("there is no plan yet: /run the analysis first, then change the estimator")
+    nuisance = ESTIMATORS[name]
+    rationale = [*state.plan.rationale, f"nuisance models set to {name} by the user in chat"]
+    plan = state.plan.model_copy(update={"nuisance": nuisance, "rationale": rationale})
+    state = invalidate(state.model_copy(update={"plan": plan}), "estimate")
+    return with_record(state, f"estimator set to {name} (LinearDML nuisance: {nuisance})")
