@@ -67,8 +67,11 @@ def _algorithms() -> tuple[str, ...]:
 def _switch_algorithm(plan: Plan, state: AnalysisState) -> tuple[Plan, str]:
     """The next algorithm (the plan's own candidates first), with the test or score the data
     call for, as `--algorithm` would set them."""
-    order = [*plan.candidates, *_algorithms()]
-    new = next(a for a in order if a != plan.discovery_algorithm and (a != "cdnod" or plan.context))
+    # FCI (PAG marks) and CD-NOD (needs a context column) are chosen by the data rules, not as a
+    # fallback: a PAG leaves most directions open, which identification cannot use.
+    fallbacks = [a for a in _algorithms() if a not in ("fci", "cdnod")]
+    order = [*plan.candidates, *fallbacks]
+    new = next(a for a in order if a != plan.discovery_algorithm)
     facts = DataFacts.model_validate(plan.discovery_facts) if plan.discovery_facts else None
     update: dict = {"discovery_algorithm": new}
     if facts is not None:
@@ -119,6 +122,15 @@ def _switch_nuisance(plan: Plan, state: AnalysisState) -> tuple[Plan, str]:
     )
 
 
+def _rediscoverable(state: AnalysisState) -> bool:
+    """Only a graph the data produced may be learned again: a user's graph (`--graph` in replace
+    mode, or edges edited in chat) is the user's claim, and the critique does not overwrite it."""
+    req = state.request
+    if req.graph_path and req.graph_mode == "replace":
+        return False
+    return state.graph is None or not any("user" in e.origin for e in state.graph.edges)
+
+
 def _unbuilt(plan: Plan, state: AnalysisState) -> tuple[Plan, str]:
     raise NotImplementedError("this menu item is not available yet")
 
@@ -127,20 +139,22 @@ MENU: dict[ActionName, MenuItem] = {
     "raise_alpha": MenuItem(
         "rediscover the graph with a looser significance level (keeps more edges)",
         "elicit",
-        lambda s: s.plan is not None and _next_alpha(s.plan.alpha) is not None,
+        lambda s: (
+            _rediscoverable(s) and s.plan is not None and _next_alpha(s.plan.alpha) is not None
+        ),
         _raise_alpha,
     ),
     "switch_discovery_algorithm": MenuItem(
         "rediscover the graph with another discovery algorithm",
         "elicit",
-        lambda s: len(_algorithms()) > 1,
+        lambda s: _rediscoverable(s) and len(_algorithms()) > 1,
         _switch_algorithm,
     ),
     "forbid_implausible_edges": MenuItem(
         "rule out the implausible edges (against tiers, into fixed attributes, against a strong "
         "prior) and rediscover",
         "elicit",
-        lambda s: bool(_implausible(s)),
+        lambda s: _rediscoverable(s) and bool(_implausible(s)),
         _forbid,
     ),
     "trim_common_support": MenuItem(

@@ -111,7 +111,7 @@ def test_scripted_conversation_forbids_an_edge_and_the_effect_changes(chat: Chat
     assert ("c1", "t") in edited.knowledge.forbidden
     assert edited.rerun_from == "identify" and edited.effect is None
     # the re-run: only identification onwards ran; the graph was not learned again
-    rerun = [r.node for r in final.trail[len(edited.trail) :]]
+    rerun = first_pass(final.trail[len(edited.trail) :])
     assert rerun == ["intake", "identify", "estimate", "critique"]
     assert final.discovery == edited.discovery and final.rerun_from is None
     # c1 is now a mediator: left out of the adjustment set, so the estimate moves (to a biased one)
@@ -121,7 +121,9 @@ def test_scripted_conversation_forbids_an_edge_and_the_effect_changes(chat: Chat
     text = flat(chat.transcript)
     assert f"changed from {fmt(first.effect.estimate)} (adjusting for c1, c2, c3)" in text
     assert f"to {fmt(final.effect.estimate)}" in text
-    assert "reversed c1 --> t to t -> c1" in text and "/run re-runs from identify" in text
+    # the learned mark at c1 - t depends on the discovery algorithm the plan chose
+    assert re.search(r"(reversed|oriented) c1 \S+ t to t -> c1", text)
+    assert "/run re-runs from identify" in text
     assert "✓ discover" in text and "image:" in text  # progress lines, and the graph's image
 
     # a NEW PROCESS resumes the session (a copy: other tests continue the original) and finds
@@ -157,8 +159,16 @@ def test_scripted_conversation_forbids_an_edge_and_the_effect_changes(chat: Chat
     assert "undone: /run" in out and "stale from identify" in out
 
 
+def first_pass(records) -> list[str]:
+    """The steps a re-run executed up to its first critique (the critique may then loop back to
+    the plan for another round, which is its decision, not the edit's)."""
+    nodes = [r.node for r in records]
+    return nodes[: nodes.index("critique") + 1] if "critique" in nodes else nodes
+
+
 def numbers(text: str) -> set[str]:
-    return set(re.findall(r"-?\d[\d,]*(?:\.\d+)?(?:e[+-]?\d+)?", text))
+    # numbers, not digits inside names such as c3 (and no trailing list commas)
+    return set(re.findall(r"(?<![\w.])-?\d(?:[\d,]*\d)?(?:\.\d+)?(?:e[+-]?\d+)?", text))
 
 
 def state_numbers(state: AnalysisState) -> set[str]:
@@ -206,7 +216,7 @@ def test_a_new_estimator_reruns_only_estimation_onwards(chat: Chat, tmp_path):
     later = continue_chat(chat, tmp_path, ["use a linear model", "/run"])
     before, after = later.before[1], later.before[-1]
     assert before.rerun_from == "estimate" and before.identification is not None
-    assert [r.node for r in after.trail[len(before.trail) :]] == ["intake", "estimate", "critique"]
+    assert first_pass(after.trail[len(before.trail) :]) == ["intake", "estimate", "critique"]
     assert after.identification == before.identification
     assert "outcome model linear, treatment model linear" in after.effect.method
 
@@ -255,11 +265,7 @@ def test_ctrl_c_cancels_the_running_step_and_keeps_the_session(chat: Chat, tmp_p
     shutil.copy(later.session_file, tmp_path / "kept.sqlite")
     resumed = converse(tmp_path / "kept.sqlite", "conv", ["/run"], tmp_path)
     done = resumed.before[-1]
-    assert [r.node for r in done.trail[len(cancelled.trail) :]] == [
-        "intake",
-        "estimate",
-        "critique",
-    ]
+    assert first_pass(done.trail[len(cancelled.trail) :]) == ["intake", "estimate", "critique"]
     assert done.effect is not None and done.rerun_from is None
 
 
