@@ -217,20 +217,9 @@ def analyze(
             out_dir=str(out),
         )
         ctx = RunContext(settings=settings, llm=make_llm(settings), progress=ProgressPrinter(err))
-        state = run_analysis(request, ctx)
     except AgentError as error:
         fail(Console(stderr=True), str(error), error.exit_code)
-    except KeyboardInterrupt:
-        fail(Console(stderr=True), "interrupted; no report was written", 130)
-    except Exception as error:  # the CLI edge: one line instead of a traceback
-        if os.environ.get("AGENT_DEBUG"):
-            raise
-        fail(
-            Console(stderr=True),
-            f"internal error ({type(error).__name__}: {error}); "
-            "rerun with AGENT_DEBUG=1 for details",
-            EXIT_INTERNAL,
-        )
+    state = _run_cli(request, ctx)
     if state.report is None:
         fail(
             Console(stderr=True),
@@ -275,7 +264,7 @@ def _run_cli(request: AnalysisRequest, ctx: RunContext):
     except AgentError as error:
         fail(Console(stderr=True), str(error), error.exit_code)
     except KeyboardInterrupt:
-        fail(Console(stderr=True), "interrupted", 130)
+        fail(Console(stderr=True), "interrupted; nothing was written", 130)
     except Exception as error:  # the CLI edge: one line instead of a traceback
         if os.environ.get("AGENT_DEBUG"):
             raise
