@@ -432,23 +432,27 @@ def eval_discovery(
     import warnings
 
     from evals.discovery.suite import (  # the CLI is the composition root: evals load lazily
-        markdown_table,
         noisy_expert_prior,
+        report,
         run_discovery_suite,
         select_benchmarks,
+        select_experts,
     )
 
     err = Console(stderr=True)
     warnings.filterwarnings("ignore")
+    suites = suite or ["synthetic", "real"]
     with user_errors():
-        benchmarks = select_benchmarks(
-            suite or ["synthetic", "real"], data, truth, only or [], seed
-        )
-        rows = run_discovery_suite(
+        benchmarks = select_benchmarks(suites, data, truth, only or [], seed)
+        experts = select_experts(suites, only or [])
+        if not benchmarks and not experts:
+            raise InputError("no benchmark selected (is ../shared/data present? check --only)")
+        rows, expert_rows = run_discovery_suite(
             benchmarks,
             prior=None if no_prior else noisy_expert_prior(seed),
             seed=seed,
             out=out,
             log=lambda line: err.print(line, highlight=False, soft_wrap=True),
+            experts=experts,
         )
-    sys.stdout.write(markdown_table(rows))
+    sys.stdout.write(report(rows, expert_rows))

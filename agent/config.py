@@ -29,7 +29,7 @@ class Settings(BaseModel):
     runs_dir: Path = Path("runs")
     max_rows: int = Field(DEFAULT_MAX_ROWS, ge=100)
     n_jobs: int = Field(2, ge=1)
-    """Worker processes for independent work (bootstrap resamples)."""
+    """Worker processes for independent work (discovery resamples)."""
     quiet: bool = False
 
 

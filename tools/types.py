@@ -76,9 +76,9 @@ class Edge(Frozen):
     target: str
     mark: EdgeMark
     confidence: float | None = None
-    """Share of bootstrap resamples in which the two nodes were adjacent."""
+    """Share of resamples (half-samples) in which the two nodes were adjacent."""
     orientation_confidence: float | None = None
-    """Share of bootstrap resamples with this exact mark and direction."""
+    """Share of resamples with this exact mark and direction."""
     origin: tuple[EdgeOrigin, ...] = ("data",)
 
 
@@ -170,7 +170,7 @@ class DiscoveryParams(Frozen):
     candidates: tuple[Algorithm, ...] = ()
     """Further algorithms to run; the graph that predicts held-out rows best is kept."""
     bootstrap: int = Field(20, ge=0)
-    """Resamples for edge confidence; 0 disables it."""
+    """Resamples for edge confidence (half-samples without replacement); 0 disables them."""
     bootstrap_budget: float = Field(30.0, gt=0)
     """Seconds the resamples should take, estimated from the main run: a slow search gets fewer
     resamples (never fewer than 10)."""

@@ -5,7 +5,7 @@ The offline rules (each one that fires is written into the plan's rationale):
   missing values, a context column, linearity, Gaussianity, size), or the user's --algorithm;
   constraint-based searches get an alpha grid, the level chosen on held-out rows;
 - a --graph in replace mode replaces discovery; in seed mode its <-> edges make FCI the choice;
-- bootstrap resamples for edge confidence: 20, or 10 when rows x columns exceeds 500,000 (fewer
+- resamples (half-samples) for edge confidence: 20, or 10 when rows x columns exceeds 500,000 (fewer
   when one search is slow, never under 10);
 - with an LLM configured it may map a --question to columns, override the discovery algorithm
   (within the registry; not when --algorithm is given) and the nuisance setting; every choice is
@@ -54,7 +54,7 @@ def rules_plan(profile: DataProfile, choice: DiscoveryChoice) -> Plan:
             "(5-fold log-likelihood)"
         )
     bootstrap = 20 if profile.rows * len(columns) <= 500_000 else 10
-    rationale.append(f"{bootstrap} bootstrap resamples for edge confidence")
+    rationale.append(f"{bootstrap} resamples (half-samples) for edge confidence")
     nuisance = "select" if profile.rows >= 500 else "linear"
     rationale.append(
         "LinearDML; nuisance models chosen between gradient boosting and regularised linear by "

@@ -13,12 +13,13 @@ import warnings
 
 from evals.discovery.suite import (
     ALGORITHMS,
-    markdown_table,
     noisy_expert_prior,
+    report,
     run_discovery_suite,
     select_benchmarks,
+    select_experts,
 )
-from tools.errors import AgentError
+from tools.errors import AgentError, InputError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,18 +38,22 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore")  # causal-learn warns per call; the table is the output
     try:
         benchmarks = select_benchmarks(args.suite, args.data, args.truth, args.only, args.seed)
-        rows = run_discovery_suite(
+        experts = select_experts(args.suite, args.only)
+        if not benchmarks and not experts:
+            raise InputError("no benchmark selected (is ../shared/data present? check --only)")
+        rows, expert_rows = run_discovery_suite(
             benchmarks,
             algorithms=args.algorithms,
             prior=None if args.no_prior else noisy_expert_prior(args.seed),
             seed=args.seed,
             out=args.out,
             log=lambda line: print(line, file=sys.stderr, flush=True),
+            experts=experts,
         )
     except AgentError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    print(markdown_table(rows))
+    print(report(rows, expert_rows))
     return 0
 
 

@@ -13,6 +13,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from evals.discovery.benchmark import Benchmark
+from evals.discovery.expert import (
+    ExpertBenchmark,
+    ExpertRow,
+    expert_benchmarks,
+    expert_table,
+    run_expert_suite,
+)
 from evals.discovery.generators import synthetic_benchmarks
 from evals.discovery.loaders import from_files, real_benchmarks
 from evals.discovery.prior import scripted_prior
@@ -106,9 +113,16 @@ def select_benchmarks(
         chosen.append(from_files(data, truth))
     if only:
         chosen = [b for b in chosen if any(word in b.name for word in only)]
-    if not chosen:
-        raise InputError("no benchmark selected (is ../shared/data present? check --only)")
     return chosen
+
+
+def select_experts(
+    suites: Sequence[str] = ("synthetic", "real"), only: Sequence[str] = ()
+) -> list[ExpertBenchmark]:
+    """The CMU expert-knowledge datasets (part of the real suite), filtered like benchmarks."""
+    if "real" not in suites:
+        return []
+    return [e for e in expert_benchmarks() if not only or any(w in e.name for w in only)]
 
 
 def noisy_expert_prior(seed: int = 0, accuracy: float = 0.85) -> PriorFn:
@@ -147,15 +161,32 @@ def run_discovery_suite(
     seed: int = 0,
     out: str | Path | None = None,
     log: Callable[[str], None] = lambda _: None,
-) -> list[Row]:
-    """Score every solver on every benchmark; write the Markdown table to `out` if given."""
+    experts: Sequence[ExpertBenchmark] = (),
+) -> tuple[list[Row], list[ExpertRow]]:
+    """Score every solver on every benchmark, and check the expert-knowledge datasets; write the
+    Markdown tables to `out` if given."""
     rows = [
         row for bench in benchmarks for row in run_benchmark(bench, algorithms, prior, seed, log)
     ]
+    expert_rows = run_expert_suite(experts, auto_params, seed) if experts else []
+    for row in expert_rows:
+        log(
+            f"{row.dataset:<28} {row.solver:<15} forbidden edges {row.violations} "
+            f"required {row.required_found} repairs {row.repairs}"
+        )
     if out is not None:
         Path(out).parent.mkdir(parents=True, exist_ok=True)
-        Path(out).write_text(markdown_table(rows), encoding="utf-8")
-    return rows
+        Path(out).write_text(report(rows, expert_rows), encoding="utf-8")
+    return rows, expert_rows
+
+
+def report(rows: Sequence[Row], expert_rows: Sequence[ExpertRow] = ()) -> str:
+    """The Markdown tables: every solver on every benchmark, the summary, the expert checks."""
+    text = markdown_table(rows) if rows else ""
+    if expert_rows:
+        text += "\nExpert knowledge (CMU), the automatic choice without and with it:\n\n"
+        text += expert_table(expert_rows)
+    return text
 
 
 def _line(row: Row) -> str:

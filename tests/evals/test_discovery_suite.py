@@ -94,3 +94,16 @@ def test_the_automatic_choice_orients_a_ten_variable_non_gaussian_sem():
     result = discover(bench.frame, params)
     assert result.params.algorithm == "direct_lingam" and "DirectLiNGAM" in rule
     assert score_graph(result.graph, bench.truth).orientation_f1 >= 0.9
+
+
+def test_expert_knowledge_is_respected_on_cmu_data():
+    from evals.discovery.expert import cmu_dataset, run_expert_suite
+
+    shared_path("data", "cmu_real_with_knowledge")
+    datasets = [cmu_dataset(n, SHARED / "data") for n in ("auto-mpg", "wine-quality")]
+    rows = run_expert_suite(datasets, auto_params)
+    without = {r.dataset: r for r in rows if r.solver == "auto"}
+    with_knowledge = {r.dataset: r for r in rows if r.solver == "auto+knowledge"}
+    assert sum(r.violations for r in without.values()) > 0  # the data alone break expert rules
+    assert all(r.violations == 0 for r in with_knowledge.values())
+    assert with_knowledge["wine-quality"].required_found == "2/2"
