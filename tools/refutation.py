@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from tools.estimation import estimate_ate
+from tools.estimation import LABELS, estimate_ate
 from tools.types import CheckResult, EffectEstimate, EstimationParams
 
 PLACEBO_COLUMN = "__placebo_treatment__"
@@ -18,10 +18,13 @@ PLACEBO_COLUMN = "__placebo_treatment__"
 
 def same_estimator(effect: EffectEstimate, params: EstimationParams) -> EstimationParams:
     """The params that refit exactly the estimator behind `effect`, without re-selecting."""
+    update: dict = {"candidates": ()}
+    if effect.diagnostics.get("estimator") in LABELS:
+        update["estimator"] = effect.diagnostics["estimator"]
     chosen = (effect.diagnostics.get("nuisance_y"), effect.diagnostics.get("nuisance_t"))
-    if None in chosen:
-        return params
-    return params.model_copy(update={"families": chosen})
+    if None not in chosen:
+        update["families"] = chosen
+    return params.model_copy(update=update)
 
 
 RANDOM_CAUSE_COLUMN = "__random_common_cause__"
