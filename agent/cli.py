@@ -1,4 +1,4 @@
-"""Command line: `agent analyze` (more commands arrive with their issues).
+"""Command line: `agent analyze`, `agent eval effects` (more commands arrive with their issues).
 
 The CLI is thin: it turns flags into an `AnalysisRequest` and `Settings`, runs the graph, prints
 where the report went, and converts errors to one line and an exit code, in one place:
@@ -36,6 +36,10 @@ EXIT_INTERNAL = 70
 @app.callback()
 def main() -> None:
     """Causal analysis of a table: profile, discover, identify, estimate, critique, report."""
+
+
+eval_app = typer.Typer(no_args_is_help=True, help="Benchmarks with known truth.")
+app.add_typer(eval_app, name="eval")
 
 
 class ProgressPrinter:
@@ -95,6 +99,12 @@ def analyze(
         int | None,
         typer.Option(help="Analyse a seeded sample of at most this many rows (default 200000)."),
     ] = None,
+    drop: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated columns to leave out (ids, leakage, ground-truth columns)."
+        ),
+    ] = None,
     llm: Annotated[str | None, typer.Option(help="LLM backend: offline (default).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
 ) -> None:
@@ -121,6 +131,7 @@ def analyze(
             seed=seed,
             max_rows=settings.max_rows,
             out_dir=str(out),
+            drop=[c.strip() for c in (drop or "").split(",") if c.strip()],
         )
         ctx = RunContext(settings=settings, llm=OfflineLLM(), progress=ProgressPrinter(err))
         state = run_analysis(request, ctx)
@@ -152,3 +163,36 @@ def analyze(
             f"in {state.report.directory} shows what finished",
             EXIT_FAILED_STEP,
         )
+
+
+@eval_app.command("effects")
+def eval_effects(
+    out: Annotated[Path, typer.Option(help="Markdown table to write.")] = Path(
+        "effects-benchmark.md"
+    ),
+    ihdp_reps: Annotated[int, typer.Option(help="IHDP replications (1-10).")] = 5,
+    only: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated words: run only the cases whose name has one."),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed for every random step.")] = 0,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+) -> None:
+    """Effect estimation against known truth: every candidate estimator and the agent's pick."""
+    from evals.effects.suite import judging, run_effects_suite  # heavy: only for this command
+
+    err = Console(stderr=True, quiet=quiet)
+    if not 0 <= ihdp_reps <= 10:
+        fail(Console(stderr=True), "--ihdp-reps must be between 0 and 10", 2)
+    rows = run_effects_suite(
+        out,
+        ihdp_reps=ihdp_reps,
+        seed=seed,
+        progress=lambda line: err.print(line, highlight=False, soft_wrap=True),
+        only=tuple(w.strip() for w in (only or "").split(",") if w.strip()),
+    )
+    if not rows:
+        fail(Console(stderr=True), f"no benchmark case matches --only {only!r}", 2)
+    for line in judging(rows):
+        sys.stdout.write(f"{line}\n")
+    sys.stdout.write(f"{out}\n")

@@ -38,6 +38,8 @@ class AnalysisRequest(Model):
     seed: int = 0
     max_rows: int | None = None
     out_dir: str | None = None
+    drop: list[str] = Field(default_factory=list)
+    """Columns excluded from the analysis (`--drop`): ids, leakage, ground-truth columns."""
 
 
 class InputInfo(Model):
@@ -86,6 +88,7 @@ class ReportFiles(Model):
     html: str
     result_json: str
     graph_png: str | None = None
+    cate_csv: str | None = None
 
 
 class NodeRecord(Model):

@@ -7,8 +7,10 @@ The offline rules (each one that fires is written into the plan's rationale):
 - alpha 0.05 up to 10,000 rows, 0.01 above (tests gain power with n; a smaller alpha keeps
   spurious edges down);
 - bootstrap resamples for edge confidence: 20, or 10 when rows x columns exceeds 500,000;
-- estimator LinearDML; from 500 rows each nuisance model is chosen between gradient boosting and
-  a regularised linear model by 3-fold cross-validation, below 500 rows it is linear.
+- estimators: every EconML candidate that fits the treatment (binary or multi-valued: LinearDML,
+  CausalForestDML, DRLearner, S/T/X-learners; continuous: the two DML estimators), selected out of
+  sample at the estimate step; from 500 rows each nuisance model is chosen between gradient
+  boosting and a regularised linear model by 3-fold cross-validation, below 500 rows it is linear.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from agent.nodes.base import Step, node
 from agent.state import AnalysisState, Plan
 from tools.data import check_roles
 from tools.errors import InputError
+from tools.estimation import LABELS, default_candidates
 from tools.question import map_question
 from tools.types import DataProfile
 
@@ -50,14 +53,23 @@ def rules_plan(profile: DataProfile) -> Plan:
     rationale.append(f"{bootstrap} bootstrap resamples for edge confidence")
     nuisance = "select" if profile.rows >= 500 else "linear"
     rationale.append(
-        "LinearDML; nuisance models chosen between gradient boosting and regularised linear by "
+        "nuisance models chosen between gradient boosting and regularised linear by "
         "cross-validation (500+ rows)"
         if nuisance == "select"
-        else "LinearDML with regularised linear nuisance models (under 500 rows)"
+        else "regularised linear nuisance models (under 500 rows)"
     )
     return Plan(
         ci_test=ci_test, alpha=alpha, bootstrap=bootstrap, nuisance=nuisance, rationale=rationale
     )
+
+
+def treatment_kind(profile: DataProfile, treatment: str) -> str:
+    """binary, multivalued (text labels) or continuous (numbers), as the estimator will code it."""
+    column = profile.column(treatment)
+    if column.n_unique == 2:
+        return "binary"
+    numeric = not column.dtype.startswith(("object", "str", "string", "category", "bool"))
+    return "continuous" if numeric else "multivalued"
 
 
 @node("plan", needs=("profile",))
@@ -80,6 +92,14 @@ def plan(state: AnalysisState, ctx: RunContext) -> Step:
             0, f"question mapped to {treatment} -> {outcome} by the rule '{rule}'"
         )
         chosen.question_rule = rule
+    if treatment:
+        kind = treatment_kind(prof, treatment)
+        chosen.estimators = list(default_candidates(kind))
+        chosen.rationale.append(
+            f"{kind} treatment: candidate estimators "
+            + ", ".join(LABELS[e] for e in chosen.estimators)
+            + "; the estimate step picks one out of sample (R-loss, one-standard-error rule)"
+        )
     if len(prof.analysis_columns) < 2:
         raise InputError(
             f"only {len(prof.analysis_columns)} usable column(s) remain after "
@@ -88,5 +108,8 @@ def plan(state: AnalysisState, ctx: RunContext) -> Step:
     what = f"effect of {treatment} on {outcome}" if treatment else "discovery only"
     return Step(
         updates={"plan": chosen, "treatment": treatment, "outcome": outcome},
-        summary=f"{what}; PC/{chosen.ci_test}, alpha {chosen.alpha:g}, LinearDML",
+        summary=(
+            f"{what}; PC/{chosen.ci_test}, alpha {chosen.alpha:g}"
+            + (f", {len(chosen.estimators)} candidate estimators" if treatment else "")
+        ),
     )

@@ -12,5 +12,5 @@ from agent.state import AnalysisState
 
 @node("report")
 def report(state: AnalysisState, ctx: RunContext) -> Step:
-    files = write_report(state, ctx.llm, Path(state.request.out_dir))
+    files = write_report(state, ctx.llm, Path(state.request.out_dir), ctx.artifacts)
     return Step(updates={"report": files}, summary=f"wrote {files.directory}")
