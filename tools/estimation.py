@@ -129,6 +129,19 @@ def treatment_data(values: pd.Series, labels: dict[str, int] | None = None) -> T
     return TreatmentData(t, "multivalued", coding, tuple(str(s) for s in shown))
 
 
+def single_contrast_treatment(
+    values: pd.Series, labels: dict[str, int] | None, strategy: str
+) -> TreatmentData:
+    """Front-door and IV estimate one contrast: a binary or numeric treatment."""
+    data = treatment_data(values, labels)
+    if data.kind == "multivalued":
+        raise InputError(
+            f"{strategy} estimation needs a binary or numeric treatment; {values.name!r} has "
+            f"{data.levels} categories"
+        )
+    return data
+
+
 def treatment_vector(values: pd.Series) -> tuple[np.ndarray, str, dict[str, object]]:
     """Foundation API: (values, kind, coding)."""
     data = treatment_data(values)

@@ -18,7 +18,6 @@ import pandas as pd
 from econml.dml import LinearDML
 from threadpoolctl import threadpool_limits
 
-from tools.errors import InputError
 from tools.estimation import (
     EffectFit,
     choose_families,
@@ -26,7 +25,7 @@ from tools.estimation import (
     design_matrix,
     naive_estimate,
     regressor,
-    treatment_data,
+    single_contrast_treatment,
 )
 from tools.types import Candidate, EffectEstimate, EstimationParams
 
@@ -69,12 +68,7 @@ def estimate_frontdoor(
     labels: dict[str, int] | None = None,
 ) -> EffectFit:
     """Effect through `mediators`: sum_j (T -> M_j) x (M_j -> Y | T, second-stage set)."""
-    tdata = treatment_data(frame[treatment], labels)
-    if tdata.kind == "multivalued":
-        raise InputError(
-            f"front-door estimation needs a binary or numeric treatment; {treatment!r} has "
-            f"{tdata.levels} categories"
-        )
+    tdata = single_contrast_treatment(frame[treatment], labels, "front-door")
     started = time.perf_counter()
     discrete = tdata.kind == "binary"
     y = frame[outcome].astype(float).to_numpy()

@@ -33,6 +33,8 @@ from tools.types import CausalGraph, Edge, IdentificationResult, PossibleSet
 METHOD = "graph identification (dowhy: generalised and efficient adjustment, front-door, IV)"
 MAX_MEMBERS = 256
 """DAGs of an equivalence class examined before falling back to the local IDA rule."""
+MAX_COMMON_CANDIDATES = 12
+"""CPDAG: the members' own sets (most frequent first) tried as a set valid in every member."""
 MAX_FRONTDOOR_CANDIDATES = 12
 """dowhy's front-door search tries subsets of the treatment's descendants; bound it."""
 LATENT_PREFIX = "U["
@@ -569,16 +571,22 @@ def identify_cpdag(
     """Identification across the DAGs a CPDAG stands for."""
     members, truncated = dag_members(graph, limit)
     if not members:
-        return _not_identified(
+        return _identify_local_ida(
+            graph,
             treatment,
             outcome,
-            "cpdag",
-            "no DAG is consistent with the learned graph (its orientations conflict or form a "
-            "cycle), so it says nothing reliable about adjustment",
-            members=0,
+            0,
+            "no DAG is consistent with the learned graph as a whole (its orientations conflict "
+            "or close a cycle), so only the treatment's neighbourhood is used (local IDA)",
         )
     if truncated:
-        return _identify_local_ida(graph, treatment, outcome, len(members))
+        return _identify_local_ida(
+            graph,
+            treatment,
+            outcome,
+            len(members),
+            f"the class has more than {len(members)} DAGs and was not enumerated (local IDA)",
+        )
     per_member = []
     for dag in members:
         g, observed = to_networkx(dag)
@@ -600,9 +608,10 @@ def identify_cpdag(
     # One set valid in every member identifies the effect outright.
     ranked = Counter(best for _, _, best, _ in per_member if best is not None)
     ranked.update(m for _, _, _, m in per_member if m is not None)
+    ordered = sorted(ranked.items(), key=lambda kv: (-kv[1], -len(kv[0]), kv[0]))
     common = [
         s
-        for s, _ in sorted(ranked.items(), key=lambda kv: (-kv[1], -len(kv[0]), kv[0]))
+        for s, _ in ordered[:MAX_COMMON_CANDIDATES]
         if all(is_valid_adjustment(g, treatment, outcome, s) for g, _, _, _ in per_member)
     ]
     undirected = sorted(f"{e.source} --- {e.target}" for e in graph.edges if e.mark == "---")
@@ -640,6 +649,18 @@ def identify_cpdag(
             warnings=tuple(warnings),
             **base,
         )
+    if not any(has_path for _, has_path, _, _ in per_member):
+        return IdentificationResult(
+            status="identified",
+            strategy="none",
+            estimand=f"E[{outcome} | do({treatment}=t)] = E[{outcome}] (no directed path)",
+            estimand_text=f"setting {treatment} changes nothing that reaches {outcome}",
+            reason=(
+                f"in none of the {n} DAGs the learned graph stands for is there a directed path "
+                f"from {treatment} to {outcome}: the graph implies the effect is zero"
+            ),
+            **base,
+        )
     groups: dict[tuple, int] = {}
     for _, has_path, best, _ in per_member:
         key = ((), True) if not has_path else (best, False)
@@ -655,9 +676,8 @@ def _common_minimal(
     per_member: list[tuple], treatment: str, outcome: str
 ) -> tuple[str, ...] | None:
     """The smallest member-minimal set that is valid in every member, if any."""
-    for candidate in sorted(
-        {m for *_, m in per_member if m is not None}, key=lambda s: (len(s), s)
-    ):
+    minimal = sorted({m for *_, m in per_member if m is not None}, key=lambda s: (len(s), s))
+    for candidate in minimal[:MAX_COMMON_CANDIDATES]:
         if all(is_valid_adjustment(g, treatment, outcome, candidate) for g, *_ in per_member):
             return candidate
     return None
@@ -670,6 +690,7 @@ def _possible(
     outcome: str,
     undirected: list[str],
     n: int,
+    why: str = "",
 ) -> IdentificationResult:
     sets = "; ".join(
         ("effect 0 (no causal path)" if p.zero else f"{{{', '.join(p.adjustment_set) or '∅'}}}")
@@ -691,44 +712,56 @@ def _possible(
             "values, one per distinct adjustment set"
         ),
         reason=(
-            f"the learned graph is an equivalence class of {n} DAG(s) that disagree about "
-            f"adjustment (undirected: {', '.join(undirected)}); no single set is valid in all "
-            f"of them. Distinct answers: {sets}"
+            (
+                f"{why}; the treatment's possible parent sets disagree about adjustment"
+                if why
+                else f"the learned graph is an equivalence class of {n} DAG(s) that disagree "
+                "about adjustment"
+            )
+            + f" (undirected: {', '.join(undirected)}); no single set is valid in all of them. "
+            f"Distinct answers: {sets}"
         ),
-        warnings=(
-            "the effect is not identified from the learned graph alone: the report lists the "
-            "possible effects; declare the orientation of the undirected edges (--knowledge) "
-            "to pin it down",
-        ),
-        **base,
+        **{
+            **base,
+            "warnings": tuple(base.get("warnings", ()))
+            + (
+                "the effect is not identified from the learned graph alone: the report lists "
+                "the possible effects; declare the orientation of the undirected edges "
+                "(--knowledge) to pin it down",
+            ),
+        },
     )
 
 
 def _identify_local_ida(
-    graph: CausalGraph, treatment: str, outcome: str, examined: int
+    graph: CausalGraph, treatment: str, outcome: str, examined: int, why: str
 ) -> IdentificationResult:
-    """Past the enumeration bound: the treatment's possible parent sets (local IDA)."""
+    """The treatment's possible parent sets (local IDA, Maathuis et al. 2009): used past the
+    enumeration bound and when the learned graph is not a consistent equivalence class."""
     undirected = sorted(f"{e.source} --- {e.target}" for e in graph.edges if e.mark == "---")
     base = {
-        "method": METHOD + "; local IDA past the enumeration bound",
+        "method": METHOD + "; local IDA",
         "treatment": treatment,
         "outcome": outcome,
         "graph_kind": "cpdag",
-        "members": examined,
-        "diagnostics": {"undirected_edges": undirected, "truncated": True},
+        "members": examined or None,
+        "diagnostics": {"undirected_edges": undirected, "local_ida": why},
+        "warnings": (why,),
     }
     if _latent_partners(graph, treatment):
         return _not_identified(
             treatment,
             outcome,
             "cpdag",
-            f"{treatment} has a latent confounder (<->) and the class is too large to search",
-            members=examined,
+            f"{treatment} has a latent confounder (<->) and {why}",
+            members=examined or None,
         )
     parent_sets = local_parent_sets(graph, treatment)
     possible = tuple(
-        PossibleSet(adjustment_set=() if outcome in s else s, members=0, zero=outcome in s)
-        for s in parent_sets
+        dict.fromkeys(
+            PossibleSet(adjustment_set=() if outcome in s else s, members=0, zero=outcome in s)
+            for s in parent_sets
+        )
     )
     if len(possible) == 1 and not possible[0].zero:
         chosen = possible[0].adjustment_set
@@ -742,12 +775,11 @@ def _identify_local_ida(
             reason=(
                 f"every edge at {treatment} is oriented, so its parents "
                 f"{{{', '.join(chosen) or 'none'}}} are the same in every DAG of the class "
-                "and block every back-door path (more than "
-                f"{examined} DAGs: the class was not enumerated)"
+                f"and block every back-door path; {why}"
             ),
             **base,
         )
-    return _possible(base, possible, treatment, outcome, undirected, examined)
+    return _possible(base, possible, treatment, outcome, undirected, examined, why)
 
 
 # --------------------------------------------------------------------------- entry point

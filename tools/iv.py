@@ -16,14 +16,13 @@ import pandas as pd
 from econml.iv.dml import OrthoIV
 from threadpoolctl import threadpool_limits
 
-from tools.errors import InputError
 from tools.estimation import (
     EffectFit,
     choose_families,
     classifier,
     naive_estimate,
     regressor,
-    treatment_data,
+    single_contrast_treatment,
 )
 from tools.types import Candidate, EffectEstimate, EstimationParams
 
@@ -38,12 +37,7 @@ def estimate_iv(
     labels: dict[str, int] | None = None,
 ) -> EffectFit:
     """OrthoIV: the effect identified by the instruments (LATE for compliers when effects vary)."""
-    tdata = treatment_data(frame[treatment], labels)
-    if tdata.kind == "multivalued":
-        raise InputError(
-            f"IV estimation needs a binary or numeric treatment; {treatment!r} has "
-            f"{tdata.levels} categories"
-        )
+    tdata = single_contrast_treatment(frame[treatment], labels, "IV")
     started = time.perf_counter()
     discrete_t = tdata.kind == "binary"
     y = frame[outcome].astype(float).to_numpy()

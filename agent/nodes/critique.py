@@ -17,13 +17,15 @@ from tools.refutation import placebo_treatment, random_common_cause, verdict
 
 @node("critique", needs=("effect",))
 def critique(state: AnalysisState, ctx: RunContext) -> Step:
-    if state.effect.estimate is None or state.effect.strategy != "backdoor":
-        why = (
-            "no single estimate to attack (possible effects only)"
-            if state.effect.estimate is None
-            else f"the refuters refit back-door estimates, not {state.effect.strategy}"
+    effect = state.effect
+    if effect.estimate is None:
+        return Step(updates={}, summary="skipped: no single estimate to attack (possible effects)")
+    if effect.strategy != "backdoor" or effect.treatment_kind == "multivalued":
+        what = effect.strategy if effect.strategy != "backdoor" else "multi-valued"
+        return Step(
+            updates={},
+            summary=f"skipped: the refuters refit single-contrast back-door estimates, not {what}",
         )
-        return Step(updates={}, summary=f"skipped: {why}")
     req = state.request
     frame = ctx.tables.prepared(req.data_path, req.max_rows, req.seed, state.profile).frame
     params, categorical = estimation_params(state), categorical_columns(state)

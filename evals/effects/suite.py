@@ -16,6 +16,7 @@ import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +38,7 @@ from tools.estimation import (
 from tools.frontdoor import estimate_frontdoor
 from tools.identification import identify
 from tools.iv import estimate_iv
-from tools.types import EstimationParams
+from tools.types import EstimationParams, IdentificationResult
 
 SELECTED = "agent's selection"
 
@@ -105,6 +106,15 @@ def backdoor_rows(case: data.EffectCase, seed: int = 0) -> list[Row]:
     sub = TreatmentData(tdata.values[keep], tdata.kind, tdata.coding, tdata.labels)
     families = (effect.diagnostics["nuisance_y"], effect.diagnostics["nuisance_t"])
     d_t = 1 if tdata.kind == "continuous" else tdata.levels - 1
+    score_row = partial(
+        _scored,
+        case=case.name,
+        keep=keep,
+        treated=treated,
+        truth=truth,
+        true_ate=true_ate,
+        true_att=true_att,
+    )
     for name in params.candidates:
         if name not in default_candidates(tdata.kind):
             continue
@@ -114,30 +124,18 @@ def backdoor_rows(case: data.EffectCase, seed: int = 0) -> list[Row]:
             est = fit_estimator(name, families, sub, x, sub.values, y, params)
             cate = cate_matrix(est, x_all, len(frame), d_t)[:, 0]
         rows.append(
-            _scored(
-                case.name,
+            score_row(
                 LABELS[name],
                 cate,
-                keep,
-                treated,
-                truth,
-                true_ate,
-                true_att,
                 score=scores.get(LABELS[name]),
                 seconds=time.perf_counter() - began,
                 selected=name == effect.selected,
             )
         )
     cate = fit.cate.frame["cate"].to_numpy() if fit.cate is not None else None
-    agent = _scored(
-        case.name,
+    agent = score_row(
         f"{SELECTED}: {LABELS[effect.selected]}",
         cate,
-        keep,
-        treated,
-        truth,
-        true_ate,
-        true_att,
         score=scores.get(LABELS[effect.selected]),
         seconds=seconds,
         selected=True,
@@ -166,15 +164,15 @@ def backdoor_rows(case: data.EffectCase, seed: int = 0) -> list[Row]:
 
 
 def _scored(
-    case: str,
     estimator: str,
     cate: np.ndarray | None,
+    *,
+    case: str,
     keep: np.ndarray,
     treated: np.ndarray | None,
     truth: data.Truth,
     true_ate: float | None,
     true_att: float | None,
-    *,
     score: float | None,
     seconds: float,
     selected: bool,
@@ -193,52 +191,54 @@ def _scored(
 
 
 def frontdoor_rows(case: data.EffectCase, seed: int = 0) -> list[Row]:
-    ident = identify(case.graph, case.treatment, case.outcome)
-    started = time.perf_counter()
-    note = f"identification: {ident.status} by {ident.strategy}"
-    if ident.strategy != "frontdoor":
-        return [Row(case=case.name, estimator=SELECTED, note=note)]
-    fit = estimate_frontdoor(
-        case.frame,
-        case.treatment,
-        case.outcome,
-        ident.mediators,
-        ident.first_stage_set,
-        ident.second_stage_set,
-        EstimationParams(seed=seed),
-    )
-    row = _graph_row(case, fit, started, note)
-    row.extra["backdoor_possible"] = "backdoor" in ident.alternatives
-    row.note += "; back-door " + (
-        "possible" if "backdoor" in ident.alternatives else "reported impossible"
-    )
-    return [row]
+    def run(ident: IdentificationResult) -> EffectFit:
+        return estimate_frontdoor(
+            case.frame,
+            case.treatment,
+            case.outcome,
+            ident.mediators,
+            ident.first_stage_set,
+            ident.second_stage_set,
+            EstimationParams(seed=seed),
+        )
+
+    return _graph_rows(case, "frontdoor", run)
 
 
 def iv_rows(case: data.EffectCase, seed: int = 0) -> list[Row]:
+    def run(ident: IdentificationResult) -> EffectFit:
+        return estimate_iv(
+            case.frame, case.treatment, case.outcome, ident.instruments, EstimationParams(seed=seed)
+        )
+
+    return _graph_rows(case, "iv", run)
+
+
+def _graph_rows(
+    case: data.EffectCase, strategy: str, run: Callable[[IdentificationResult], EffectFit]
+) -> list[Row]:
+    """Identify on the declared graph; estimate only if it licenses `strategy`."""
     ident = identify(case.graph, case.treatment, case.outcome)
     started = time.perf_counter()
     note = f"identification: {ident.status} by {ident.strategy}"
-    if ident.strategy != "iv":
+    if ident.strategy != strategy:
         return [Row(case=case.name, estimator=SELECTED, note=note)]
-    fit = estimate_iv(
-        case.frame, case.treatment, case.outcome, ident.instruments, EstimationParams(seed=seed)
-    )
-    return [_graph_row(case, fit, started, note)]
-
-
-def _graph_row(case: data.EffectCase, fit: EffectFit, started: float, note: str) -> Row:
-    effect = fit.effect
-    return Row(
-        case=case.name,
-        estimator=f"{SELECTED}: {effect.candidates[0].method}",
-        selected=True,
-        ate=effect.estimate,
-        ate_error=_error(effect.estimate, case.truth.ate),
-        ci=(effect.ci_low, effect.ci_high),
-        seconds=time.perf_counter() - started,
-        note=f"{note}; naive {effect.naive_estimate:.3g}",
-    )
+    effect = run(ident).effect
+    backdoor = "backdoor" in ident.alternatives
+    return [
+        Row(
+            case=case.name,
+            estimator=f"{SELECTED}: {effect.candidates[0].method}",
+            selected=True,
+            ate=effect.estimate,
+            ate_error=_error(effect.estimate, case.truth.ate),
+            ci=(effect.ci_low, effect.ci_high),
+            seconds=time.perf_counter() - started,
+            note=f"{note}; naive {effect.naive_estimate:.3g}; back-door "
+            + ("possible" if backdoor else "reported impossible"),
+            extra={"backdoor_possible": backdoor},
+        )
+    ]
 
 
 def cpdag_rows(case: data.EffectCase, seed: int = 0) -> list[Row]:

@@ -84,7 +84,7 @@ def test_a_graph_naming_unknown_columns_is_an_input_error(monkeypatch, tmp_path)
 
 def test_a_text_treatment_with_three_levels_gives_contrasts(tmp_path):
     rng = np.random.default_rng(1)
-    n = 1500
+    n = 1200
     x = rng.normal(size=n)
     weights = np.exp(np.column_stack([-0.8 * x, np.zeros(n), 0.8 * x]))
     u = rng.random(n)[:, None] > np.cumsum(weights / weights.sum(axis=1, keepdims=True), axis=1)

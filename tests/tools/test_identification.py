@@ -127,3 +127,12 @@ def test_graph_names_must_be_analysed_columns():
         check_graph_nodes(graph("agee --> t", "t --> y"), ("age", "t", "y"))
     with pytest.raises(InputError, match="treatment 'q' is not a node"):
         identify(g, "q", "y")
+
+
+def test_an_inconsistent_learned_graph_falls_back_to_the_treatments_neighbourhood():
+    # The directed part has a cycle (a -> b -> c -> a): no DAG fits the whole graph.
+    g = graph("t --- a", "a --> b", "b --> c", "c --> a", "t --> y", "a --> y")
+    result = identify(g, "t", "y")
+    assert result.status == "possible_effects" and "local IDA" in result.method
+    assert {p.adjustment_set for p in result.possible_sets} == {(), ("a",)}
+    assert "no DAG is consistent" in result.reason
