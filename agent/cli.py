@@ -169,6 +169,12 @@ def analyze(
     ] = None,
     seed: SeedOption = 0,
     max_rows: MaxRowsOption = None,
+    drop: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated columns to leave out (ids, leakage, ground-truth columns)."
+        ),
+    ] = None,
     llm: LLMOption = None,
     base_url: BaseUrlOption = None,
     llm_strict: StrictOption = False,
@@ -217,6 +223,7 @@ def analyze(
             seed=seed,
             max_rows=settings.max_rows,
             out_dir=str(out),
+            drop=[c.strip() for c in (drop or "").split(",") if c.strip()],
         )
         ctx = RunContext(settings=settings, llm=make_llm(settings), progress=ProgressPrinter(err))
     state = _run_cli(request, ctx)
@@ -456,3 +463,37 @@ def eval_discovery(
             experts=experts,
         )
     sys.stdout.write(report(rows, expert_rows))
+
+
+@eval_app.command("effects")
+def eval_effects(
+    out: Annotated[Path, typer.Option(help="Markdown table to write.")] = Path(
+        "effects-benchmark.md"
+    ),
+    ihdp_reps: Annotated[int, typer.Option(help="IHDP replications (1-10).")] = 5,
+    only: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated words: run only the cases whose name has one."),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed for every random step.")] = 0,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+) -> None:
+    """Effect estimation against known truth: every candidate estimator and the agent's pick."""
+    from evals.effects.suite import judging, run_effects_suite  # heavy: only for this command
+
+    err = Console(stderr=True, quiet=quiet)
+    with user_errors():
+        if not 0 <= ihdp_reps <= 10:
+            raise InputError(f"--ihdp-reps must be between 0 and 10, not {ihdp_reps}")
+        rows = run_effects_suite(
+            out,
+            ihdp_reps=ihdp_reps,
+            seed=seed,
+            progress=lambda line: err.print(line, highlight=False, soft_wrap=True),
+            only=tuple(w.strip() for w in (only or "").split(",") if w.strip()),
+        )
+        if not rows:
+            raise InputError(f"no benchmark case matches --only {only!r}; drop it or fix the word")
+    for line in judging(rows):
+        sys.stdout.write(f"{line}\n")
+    sys.stdout.write(f"{out}\n")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from agent.config import Settings
 from agent.llm.base import LLMClient
@@ -60,3 +61,5 @@ class RunContext:
     llm: LLMClient
     tables: TableCache = field(default_factory=TableCache)
     progress: ProgressFn = no_progress
+    artifacts: dict[str, Any] = field(default_factory=dict)
+    """Per-run outputs too large for the state (e.g. the per-row CATE table the report writes)."""

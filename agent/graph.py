@@ -69,7 +69,9 @@ def after_critique(state: AnalysisState) -> Literal["plan", "report", "__end__"]
     """Loop back to the plan when the critique chose actions; the round cap is enforced here too.
     Otherwise on to the report (or the end of a chat run without a report folder)."""
     rounds = state.critique.rounds if state.critique else MAX_ROUNDS
-    if state.revision is not None and rounds < MAX_ROUNDS:
+    # An applied revision is one the plan already used: a critique that did not run (no
+    # estimate after the revision) must not send the run round again.
+    if state.revision is not None and not state.revision.applied and rounds < MAX_ROUNDS:
         return "plan"
     return to_report(state)
 

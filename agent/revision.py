@@ -9,15 +9,15 @@ Offline rules, one action per failed check, first available in this order:
 - graph_falsification -> raise_alpha (the graph claims independences the data reject: edges are
   missing, so test at a looser level), then switch_discovery_algorithm;
 - graph_plausibility -> forbid_implausible_edges (rule the flagged edges out and rediscover);
-- overlap -> trim_common_support (estimate on units with propensity in [0.05, 0.95]), then
-  estimate_att;
+- overlap -> trim_common_support (estimate on units with propensity in [0.05, 0.95]);
 - placebo_treatment, random_common_cause, data_subsets, bootstrap_spread -> switch_nuisance (the
-  nuisance models over- or under-fit), then switch_estimator;
+  nuisance models over- or under-fit), then switch_estimator (the runner-up of the out-of-sample
+  selection);
 - sensitivity -> nothing: no re-analysis of the same columns removes a hidden confounder.
 Each action is tried once (raise_alpha climbs one step of 0.01 -> 0.05 -> 0.1 -> 0.2: if a looser
-level did not restore the missing edges, the next is not worth another round). Items whose
-step is not built yet (another discovery algorithm, estimator or estimand) are in the menu but
-unavailable until the Plan has the field for them.
+level did not restore the missing edges, the next is not worth another round).
+There is no "switch to the ATT" item: the estimate step reports the ATT next to the ATE for every
+binary treatment, and the checks refit the ATE, so a switch would leave the headline unchecked.
 """
 
 from __future__ import annotations
@@ -28,9 +28,10 @@ from typing import Literal, get_args
 
 from agent.state import Action, ActionName, AnalysisState, Plan
 from tools.discovery_select import SETTINGS, DataFacts, forced_choice
+from tools.estimation import LABELS
 from tools.falsification import implausible_edges
 from tools.overlap import SUPPORT_BOUND
-from tools.types import CheckResult, EstimationParams
+from tools.types import CheckResult
 
 MAX_ROUNDS = 3
 """Hard cap on critique rounds (the first plan plus at most two revisions)."""
@@ -131,8 +132,27 @@ def _rediscoverable(state: AnalysisState) -> bool:
     return state.graph is None or not any("user" in e.origin for e in state.graph.edges)
 
 
-def _unbuilt(plan: Plan, state: AnalysisState) -> tuple[Plan, str]:
-    raise NotImplementedError("this menu item is not available yet")
+def _runner_up(state: AnalysisState) -> str | None:
+    """The best-scored candidate of the last selection other than the one used (estimator name)."""
+    effect = state.effect
+    if effect is None or effect.selected not in LABELS:
+        return None
+    names = {label: name for name, label in LABELS.items()}
+    scored = [
+        c
+        for c in effect.candidates
+        if c.score is not None and names.get(c.method) not in (None, effect.selected)
+    ]
+    best = max(scored, key=lambda c: c.score, default=None)
+    return names[best.method] if best is not None else None
+
+
+def _switch_estimator(plan: Plan, state: AnalysisState) -> tuple[Plan, str]:
+    new = _runner_up(state)
+    return (
+        plan.model_copy(update={"estimators": [new]}),
+        f"estimator {LABELS[state.effect.selected]} -> {LABELS[new]} (the runner-up out of sample)",
+    )
 
 
 MENU: dict[ActionName, MenuItem] = {
@@ -174,26 +194,17 @@ MENU: dict[ActionName, MenuItem] = {
         _switch_nuisance,
     ),
     "switch_estimator": MenuItem(
-        "estimate with another estimator",
+        "estimate with the runner-up of the out-of-sample estimator selection",
         "estimate",
-        lambda s: (
-            len(get_args(EstimationParams.model_fields["estimator"].annotation)) > 1
-            and "estimator" in Plan.model_fields
-        ),
-        _unbuilt,
-    ),
-    "estimate_att": MenuItem(
-        "estimate the effect on the treated (ATT), which needs overlap for the treated only",
-        "estimate",
-        lambda s: "estimand" in Plan.model_fields,
-        _unbuilt,
+        lambda s: _runner_up(s) is not None,
+        _switch_estimator,
     ),
 }
 
 RULES: dict[str, tuple[ActionName, ...]] = {
     "graph_falsification": ("raise_alpha", "switch_discovery_algorithm"),
     "graph_plausibility": ("forbid_implausible_edges",),
-    "overlap": ("trim_common_support", "estimate_att"),
+    "overlap": ("trim_common_support",),
     "placebo_treatment": ("switch_nuisance", "switch_estimator"),
     "random_common_cause": ("switch_nuisance", "switch_estimator"),
     "data_subsets": ("switch_nuisance", "switch_estimator"),

@@ -60,6 +60,8 @@ class AnalysisRequest(Model):
     forbidden: tuple[tuple[str, str], ...] = ()
     """Edges the user ruled out in chat (`/edge forbid A->B`); elicit adds them to the knowledge,
     so a later re-discovery respects them."""
+    drop: list[str] = Field(default_factory=list)
+    """Columns excluded from the analysis (`--drop`): ids, leakage, ground-truth columns."""
 
 
 class InputInfo(Model):
@@ -124,7 +126,6 @@ ActionName = Literal[
     "trim_common_support",
     "switch_nuisance",
     "switch_estimator",
-    "estimate_att",
 ]
 """The fixed re-planning menu (agent/revision.py); nothing outside it can be chosen."""
 
@@ -197,6 +198,7 @@ class ReportFiles(Model):
     html: str
     result_json: str
     graph_png: str | None = None
+    cate_csv: str | None = None
 
 
 class NodeRecord(Model):

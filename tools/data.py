@@ -21,6 +21,9 @@ from tools.types import EXCLUDED_TYPES, ColumnProfile, DataProfile
 READERS = {".csv": "csv", ".tsv": "tsv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet"}
 MAX_CATEGORICAL_CODES = 10
 """Integer columns with at most this many distinct values are read as categorical codes."""
+MAX_TREATMENT_LEVELS = 10
+"""A text treatment with more labels than this is rejected: too many contrasts to estimate."""
+MIN_ROWS_PER_LEVEL = 10
 MAX_MISSING_FRACTION = 0.5
 """Columns missing more than this share of values are excluded rather than losing most rows."""
 ID_NAME = re.compile(
@@ -142,18 +145,35 @@ def classify_column(name: str, values: pd.Series) -> tuple[str, str | None]:
     return "categorical", None
 
 
-def profile_table(table: Table, *, keep: tuple[str, ...] = ()) -> DataProfile:
+def check_drop(drop: tuple[str, ...], columns: list[str], keep: tuple[str, ...] = ()) -> None:
+    """`--drop` may only name existing columns, and never the treatment or the outcome."""
+    for name in drop:
+        require_column(name, columns, "--drop column")
+        if name in keep:
+            raise InputError(
+                f"--drop names {name!r}, which is the treatment or the outcome; remove it from "
+                "--drop or choose other roles"
+            )
+
+
+def profile_table(
+    table: Table, *, keep: tuple[str, ...] = (), drop: tuple[str, ...] = ()
+) -> DataProfile:
     """Type every column, flag problems, decide what is excluded.
 
     Columns in `keep` (the treatment and outcome) are never excluded for being id-like or text;
-    they are validated separately by `check_roles`.
+    they are validated separately by `check_roles`. Columns in `drop` (the user's `--drop`: ids,
+    leakage, ground-truth columns) are excluded whatever they look like.
     """
     frame = table.frame
+    check_drop(drop, list(frame.columns), keep)
     warnings: list[str] = list(table.notes)
     columns: list[ColumnProfile] = []
     for name in frame.columns:
         values = frame[name]
         kind, reason = classify_column(name, values)
+        if name in drop:
+            reason = "dropped by --drop"
         missing = float(values.isna().mean())
         if reason is None and missing > MAX_MISSING_FRACTION and name not in keep:
             reason = f"{missing:.0%} of values missing (more than {MAX_MISSING_FRACTION:.0%})"
@@ -162,7 +182,7 @@ def profile_table(table: Table, *, keep: tuple[str, ...] = ()) -> DataProfile:
                 "continuous" if pd.api.types.is_numeric_dtype(values) else "categorical",
                 None,
             )
-        if reason is not None:
+        if reason is not None and name not in drop:
             warnings.append(f"column {name!r} excluded: {reason}")
         elif missing > 0:
             warnings.append(f"column {name!r} has {missing:.1%} missing values")
@@ -289,10 +309,17 @@ def check_roles(table: Table, profile: DataProfile, treatment: str, outcome: str
             f"outcome {outcome!r} is not numeric ({y_col.dtype}); pass a numeric or binary outcome"
         )
     if t_col.type == "categorical" and not pd.api.types.is_numeric_dtype(table.frame[treatment]):
-        raise InputError(
-            f"treatment {treatment!r} is categorical with {t_col.n_unique} values; pass "
-            "a binary or numeric treatment (or recode it)"
-        )
+        if t_col.n_unique > MAX_TREATMENT_LEVELS:
+            raise InputError(
+                f"treatment {treatment!r} has {t_col.n_unique} categories; at most "
+                f"{MAX_TREATMENT_LEVELS} can be compared (group rare ones or recode it)"
+            )
+        counts = table.frame[treatment].value_counts()
+        if counts.min() < MIN_ROWS_PER_LEVEL:
+            raise InputError(
+                f"treatment {treatment!r} level {counts.idxmin()!r} has only {counts.min()} "
+                f"rows; every level needs at least {MIN_ROWS_PER_LEVEL} (merge or drop rare levels)"
+            )
     if t_col.type in ("datetime", "text"):
         raise InputError(
             f"treatment {treatment!r} is a {t_col.type} column; pass a binary or numeric treatment"

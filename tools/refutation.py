@@ -31,7 +31,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from tools.errors import InputError
-from tools.estimation import estimate_ate, treatment_vector
+from tools.estimation import LABELS, estimate_ate, treatment_vector
 from tools.falsification import graph_falsification, graph_plausibility
 from tools.overlap import (
     MAX_SHARE_OUTSIDE,
@@ -63,10 +63,13 @@ MIN_RV_WITHOUT_BENCHMARK = 0.02
 
 def same_estimator(effect: EffectEstimate, params: EstimationParams) -> EstimationParams:
     """The params that refit exactly the estimator behind `effect`, without re-selecting."""
+    update: dict = {"candidates": ()}
+    if effect.diagnostics.get("estimator") in LABELS:
+        update["estimator"] = effect.diagnostics["estimator"]
     chosen = (effect.diagnostics.get("nuisance_y"), effect.diagnostics.get("nuisance_t"))
-    if None in chosen:
-        return params
-    return params.model_copy(update={"families": chosen})
+    if None not in chosen:
+        update["families"] = chosen
+    return params.model_copy(update=update)
 
 
 def _refit(

@@ -192,8 +192,21 @@ class DiscoveryResult(ToolResult):
 # --------------------------------------------------------------------------- identification
 
 
+class PossibleSet(Frozen):
+    """One distinct answer across the DAGs a CPDAG stands for (IDA-style)."""
+
+    adjustment_set: tuple[str, ...] = ()
+    members: int
+    """How many DAGs of the equivalence class give this answer."""
+    zero: bool = False
+    """In these DAGs the treatment has no causal path to the outcome: the effect is 0."""
+
+
 class IdentificationResult(ToolResult):
-    status: Literal["identified", "identified_conservative", "not_identified"]
+    status: Literal["identified", "identified_conservative", "possible_effects", "not_identified"]
+    """`possible_effects`: the graph is an equivalence class whose members disagree; the effect is
+    one of several values (see `possible_sets`), never one guessed number.
+    `identified_conservative` is no longer produced (kept so old result files still validate)."""
     strategy: Literal["backdoor", "frontdoor", "iv", "none"]
     treatment: str
     outcome: str
@@ -204,13 +217,39 @@ class IdentificationResult(ToolResult):
     """The estimand as a formula, e.g. `E_W[E[Y | do(T)]] = E_W[E[Y | T, W]]`."""
     reason: str
     """Why this set, in words (for the report)."""
+    estimand_text: str = ""
+    """The estimand in words."""
+    graph_kind: Literal["dag", "cpdag", "pag"] = "dag"
+    """`dag` includes declared latent confounders (`<->`); `cpdag` has undirected edges."""
+    minimal_set: tuple[str, ...] | None = None
+    """A minimal valid adjustment set (generalised adjustment criterion), when one exists."""
+    optimal_set: tuple[str, ...] | None = None
+    """The efficient ("optimal", O-set) adjustment set, when it exists."""
+    first_stage_set: tuple[str, ...] = ()
+    """Front-door: adjustment set for treatment -> mediators."""
+    second_stage_set: tuple[str, ...] = ()
+    """Front-door: adjustment set for mediators -> outcome (contains the treatment)."""
+    alternatives: tuple[str, ...] = ()
+    """Every strategy the graph allows (backdoor / frontdoor / iv), the chosen one first."""
+    members: int | None = None
+    """CPDAG: the number of DAGs of the equivalence class that were examined."""
+    possible_sets: tuple[PossibleSet, ...] = ()
 
 
 # --------------------------------------------------------------------------- estimation
 
 
+EstimatorName = Literal[
+    "linear_dml", "causal_forest_dml", "dr_learner", "s_learner", "t_learner", "x_learner"
+]
+"""Back-door CATE estimators (EconML); front-door and IV have their own estimators."""
+
+
 class EstimationParams(Frozen):
-    estimator: Literal["linear_dml"] = "linear_dml"
+    estimator: EstimatorName = "linear_dml"
+    """The estimator `estimate_ate` fits (no selection); `estimate_effect` selects among
+    `candidates` instead when more than one is given."""
+    candidates: tuple[EstimatorName, ...] = ()
     nuisance: Literal["select", "gradient_boosting", "linear"] = "select"
     families: (
         tuple[Literal["gradient_boosting", "linear"], Literal["gradient_boosting", "linear"]] | None
@@ -218,28 +257,116 @@ class EstimationParams(Frozen):
     """(outcome model, treatment model) families fixed by an earlier selection; skips it."""
     cv: int = Field(3, ge=2)
     seed: int = 0
+    bootstrap: int = Field(50, ge=10)
+    """Most resamples for intervals of estimators without analytic inference (S/T/X-learners);
+    large tables get fewer (at least 20), see `tools.estimation.bootstrap_size`."""
+    trim: float = Field(0.0, ge=0, lt=0.5)
+    """Overlap: rows outside common support (min-max rule on the estimated propensity) are
+    dropped; `trim` adds an absolute floor on every level's propensity (0 = none)."""
+    n_jobs: int = Field(2, ge=1)
 
 
 class Candidate(Frozen):
     method: str
     score: float | None = None
+    """Out-of-sample R-score (as EconML's RScorer: 1 - R-loss / R-loss of a constant effect;
+    higher is better)."""
+    loss: float | None = None
+    """Out-of-sample R-loss (lower is better)."""
+    loss_se: float | None = None
+    """Standard error of the loss difference to the best candidate (0 for the best)."""
+    instability: float | None = None
+    """Noise share of the candidate's CATE: the variance of a row's CATE across the models fitted
+    on different folds, as a share of that plus the variance of the CATE across rows (0-1)."""
+    selected: bool = False
+    estimate: float | None = None
+    """The candidate's ATE fitted on all rows (only for the selected one, to save time)."""
+    note: str = ""
+
+
+class Contrast(Frozen):
+    """Multi-valued treatment: the effect of one level against the reference level."""
+
+    level: str
+    estimate: float
+    ci_low: float
+    ci_high: float
+    att: float | None = None
+    """Effect among the units that received this level."""
+
+
+class QuantileGroup(Frozen):
+    label: str
+    n: int
+    mean_cate: float
+    low: float
+    high: float
+
+
+class CateLeaf(Frozen):
+    rule: str
+    n: int
+    mean_cate: float
+
+
+class CateSummary(Frozen):
+    """Who gains more: a shallow tree on the per-row CATE and its quantile groups."""
+
+    mean: float
+    std: float
+    drivers: tuple[tuple[str, float], ...] = ()
+    """Covariates ranked by importance in the CATE tree, with their share of the splits' gain."""
+    leaves: tuple[CateLeaf, ...] = ()
+    groups: tuple[QuantileGroup, ...] = ()
+    share_positive: float | None = None
+
+
+class Trimming(Frozen):
+    low: float
+    high: float
+    rows_dropped: int
+    rows_before: int
+    detail: str
+
+
+class PossibleEffect(Frozen):
+    adjustment_set: tuple[str, ...]
+    members: int
+    estimate: float
+    ci_low: float
+    ci_high: float
+    zero: bool = False
+    """True when the graph itself says 0 in these members (no causal path): no estimate needed."""
 
 
 class EffectEstimate(ToolResult):
     estimand: Literal["ATE"] = "ATE"
     treatment: str
     outcome: str
-    treatment_kind: Literal["binary", "continuous"]
-    estimate: float
-    ci_low: float
-    ci_high: float
-    std_error: float
+    treatment_kind: Literal["binary", "continuous", "multivalued"]
+    estimate: float | None
+    """None when the graph leaves the effect unidentified: see `possible_effects`."""
+    ci_low: float | None
+    ci_high: float | None
+    std_error: float | None
     n: int
     adjustment_set: tuple[str, ...]
-    naive_estimate: float
+    naive_estimate: float | None
     """Unadjusted difference in means (binary) or OLS slope (continuous): what adjusting changed."""
     candidates: tuple[Candidate, ...] = ()
     treatment_coding: dict[str, Any] = Field(default_factory=dict)
+    status: Literal["estimated", "possible_effects"] = "estimated"
+    strategy: Literal["backdoor", "frontdoor", "iv"] = "backdoor"
+    selected: str | None = None
+    """Name of the chosen estimator (an `EstimatorName`, `frontdoor_dml` or `ortho_iv`)."""
+    att: float | None = None
+    att_ci_low: float | None = None
+    att_ci_high: float | None = None
+    interval_method: str = "analytic"
+    contrasts: tuple[Contrast, ...] = ()
+    cate_summary: CateSummary | None = None
+    trimming: Trimming | None = None
+    possible_effects: tuple[PossibleEffect, ...] = ()
 
 
 # --------------------------------------------------------------------------- critique

@@ -30,7 +30,7 @@ from agent.state import (
     RoundEffect,
 )
 from tools.refutation import CritiqueInputs, run_checks
-from tools.types import CheckResult
+from tools.types import CheckResult, EffectEstimate
 
 SUBSAMPLES = 3
 """Half-samples for bootstrap_spread, besides the split pair of data_subsets."""
@@ -97,8 +97,29 @@ def round_effect(state: AnalysisState) -> RoundEffect:
     )
 
 
+def skip_reason(effect: EffectEstimate) -> str | None:
+    """Why the refuters cannot attack this estimate (they refit single-contrast back-door
+    estimates), or None."""
+    if effect.estimate is None:
+        return "no single estimate to attack (possible effects)"
+    if effect.strategy != "backdoor" or effect.treatment_kind == "multivalued":
+        what = effect.strategy if effect.strategy != "backdoor" else "multi-valued"
+        return f"the refuters refit single-contrast back-door estimates, not {what}"
+    return None
+
+
 @node("critique", needs=("effect",))
 def critique(state: AnalysisState, ctx: RunContext) -> Step:
+    skipped = skip_reason(state.effect)
+    if skipped:
+        # A revision may lead here (a rediscovered graph with no single back-door estimate): the
+        # loop ends, and earlier rounds stay in the history with a warning that they are earlier.
+        earlier = (
+            [f"the checks shown are round {state.critique.rounds}'s, for an earlier estimate"]
+            if state.critique
+            else []
+        )
+        return Step(updates={"revision": None}, summary=f"skipped: {skipped}", warnings=earlier)
     start = time.perf_counter()
     effect, plan = state.effect, state.plan
     history = list(state.critique.history) if state.critique else []

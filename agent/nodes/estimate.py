@@ -1,8 +1,11 @@
-"""estimate: the average effect with EconML, adjusting for the identified set.
+"""estimate: compute the effect the identification step licensed, and nothing else.
 
-When the plan asks for trimming (a critique revision after failed overlap), units whose
-cross-fitted propensity lies outside [x, 1 - x] are dropped first and the estimate is the average
-effect on the common-support population; the report says how many rows that kept.
+Back-door: EconML candidates selected out of sample (tools.estimation), on every prepared row or,
+when the plan trims (a critique revision after failed overlap), on the units whose cross-fitted
+propensity lies in [x, 1 - x]. Front-door and IV: their own estimators. A CPDAG whose members
+disagree: the effect under each distinct adjustment set (the set of possible effects), never one
+number. Not identified: no estimate. The per-row CATE table goes to the run context, for the
+report to write next to itself.
 """
 
 from __future__ import annotations
@@ -12,13 +15,20 @@ import pandas as pd
 from agent.context import RunContext
 from agent.nodes.base import Step, node
 from agent.state import AnalysisState
-from tools.estimation import estimate_ate
+from tools.estimation import LABELS, EffectFit, estimate_effect, estimate_possible_effects
+from tools.frontdoor import estimate_frontdoor
+from tools.iv import estimate_iv
 from tools.overlap import common_support, propensity_scores
 from tools.types import EstimationParams
 
 
 def estimation_params(state: AnalysisState) -> EstimationParams:
-    return EstimationParams(nuisance=state.plan.nuisance, seed=state.request.seed)
+    """The plan's candidates; refits (critique) fix the chosen estimator through
+    `tools.refutation.same_estimator`."""
+    candidates = tuple(c for c in state.plan.estimators if c in LABELS)
+    return EstimationParams(
+        nuisance=state.plan.nuisance, seed=state.request.seed, candidates=candidates
+    )
 
 
 def categorical_columns(state: AnalysisState) -> tuple[str, ...]:
@@ -62,12 +72,54 @@ def estimation_frame(
 @node("estimate", needs=("identification",))
 def estimate(state: AnalysisState, ctx: RunContext) -> Step:
     ident = state.identification
+    # effect None: after a revision, an estimate from an earlier round must not survive.
     if ident.status == "not_identified":
-        return Step(updates={}, summary=f"no estimate: {ident.reason}")
+        return Step(updates={"effect": None}, summary=f"no estimate: {ident.reason}")
+    if ident.strategy == "none":
+        return Step(updates={"effect": None}, summary=f"nothing to estimate: {ident.reason}")
+    req = state.request
+    prepared = ctx.tables.prepared(req.data_path, req.max_rows, req.seed, state.profile)
+    categorical = categorical_columns(state)
+    labels = prepared.codings.get(ident.treatment)
+    params = estimation_params(state).model_copy(update={"n_jobs": ctx.settings.n_jobs})
+    if ident.status == "possible_effects":
+        possible = tuple((p.adjustment_set, p.members, p.zero) for p in ident.possible_sets)
+        effect = estimate_possible_effects(
+            prepared.frame, ident.treatment, ident.outcome, possible, params, categorical, labels
+        )
+        values = ", ".join(f"{p.estimate:.4g}" for p in effect.possible_effects)
+        return Step(
+            updates={"effect": effect},
+            summary=f"possible effects (one per adjustment set): {values}",
+            warnings=list(effect.warnings),
+        )
+    if ident.strategy == "frontdoor":
+        fit = estimate_frontdoor(
+            prepared.frame,
+            ident.treatment,
+            ident.outcome,
+            ident.mediators,
+            ident.first_stage_set,
+            ident.second_stage_set,
+            params,
+            categorical,
+            labels,
+        )
+        return _done(fit, ctx, None, unchanged=False)
+    if ident.strategy == "iv":
+        fit = estimate_iv(
+            prepared.frame,
+            ident.treatment,
+            ident.outcome,
+            ident.instruments,
+            params,
+            categorical,
+            labels,
+        )
+        return _done(fit, ctx, None, unchanged=False)
     before = state.effect.diagnostics if state.effect else {}
     family = before.get("trim_family") or before.get("nuisance_t") or "linear"
     frame, population = estimation_frame(state, ctx, family)
-    req = state.request
     # A revision that leaves everything the estimate depends on unchanged (e.g. a rediscovered
     # graph with the same adjustment set) gets the same, deterministic, estimate without a refit.
     key = (
@@ -78,41 +130,45 @@ def estimate(state: AnalysisState, ctx: RunContext) -> Step:
         ident.treatment,
         ident.outcome,
         ident.adjustment_set,
-        state.plan.nuisance,
+        params,
         population,
     )
-    effect = ctx.tables.derived(
+    fit = ctx.tables.derived(
         key,
-        lambda: estimate_ate(
+        lambda: estimate_effect(
             frame,
             ident.treatment,
             ident.outcome,
             ident.adjustment_set,
-            estimation_params(state),
-            categorical_columns(state),
+            params,
+            categorical,
+            labels,
         ),
     )
-    unchanged = state.effect is not None and state.effect.estimate == effect.estimate
+    unchanged = state.effect is not None and state.effect.estimate == fit.effect.estimate
+    if population:
+        diagnostics = {**fit.effect.diagnostics, "population": population, "trim_family": family}
+        fit = EffectFit(fit.effect.model_copy(update={"diagnostics": diagnostics}), fit.cate)
+    return _done(fit, ctx, population, unchanged)
+
+
+def _done(fit: EffectFit, ctx: RunContext, population: str | None, unchanged: bool) -> Step:
+    """Keep the CATE table for the report; the step's summary and warnings."""
+    if fit.cate is not None:
+        ctx.artifacts["cate"] = fit.cate
+    effect = fit.effect
     warnings = list(effect.warnings)
     if population:
-        effect = effect.model_copy(
-            update={
-                "diagnostics": {
-                    **effect.diagnostics,
-                    "population": population,
-                    "trim_family": family,
-                }
-            }
-        )
         warnings.append(
             f"the estimate is the average effect among {population}; units without comparable "
             "counterparts were dropped"
         )
+    att = f"; ATT {effect.att:.4g}" if effect.att is not None else ""
     return Step(
         updates={"effect": effect},
         summary=(
-            f"ATE {effect.estimate:.4g} [{effect.ci_low:.4g}, {effect.ci_high:.4g}] "
-            f"(naive {effect.naive_estimate:.4g})"
+            f"{effect.selected}: ATE {effect.estimate:.4g} [{effect.ci_low:.4g}, "
+            f"{effect.ci_high:.4g}]{att} (naive {effect.naive_estimate:.4g})"
             + (f"; {population}" if population else "")
             + ("; unchanged: nothing it depends on changed" if unchanged else "")
         ),

@@ -11,8 +11,10 @@ The offline rules (each one that fires is written into the plan's rationale):
   (within the registry; not when --algorithm is given) and the nuisance setting; every choice is
   checked against the data, and the rules' plan stays when the answer fails the check or the call
   fails (a warning says so);
-- estimator LinearDML; from 500 rows each nuisance model is chosen between gradient boosting and
-  a regularised linear model by 3-fold cross-validation, below 500 rows it is linear.
+- estimators: every EconML candidate that fits the treatment (binary or multi-valued: LinearDML,
+  CausalForestDML, DRLearner, S/T/X-learners; continuous: the two DML estimators), selected out of
+  sample at the estimate step; from 500 rows each nuisance model is chosen between gradient
+  boosting and a regularised linear model by 3-fold cross-validation, below 500 rows it is linear.
 
 After a failed critique the node runs again with the critique's revision: it applies the chosen
 menu actions to the current plan (agent/revision.py) instead of planning afresh.
@@ -39,6 +41,7 @@ from tools.discovery_select import (
     forced_choice,
 )
 from tools.errors import InputError
+from tools.estimation import LABELS, default_candidates
 from tools.question import map_question
 from tools.types import CausalGraph, DataProfile
 from tools.user_graph import check_user_graph, load_user_graph
@@ -57,10 +60,10 @@ def rules_plan(profile: DataProfile, choice: DiscoveryChoice) -> Plan:
     rationale.append(f"{bootstrap} resamples (half-samples) for edge confidence")
     nuisance = "select" if profile.rows >= 500 else "linear"
     rationale.append(
-        "LinearDML; nuisance models chosen between gradient boosting and regularised linear by "
+        "nuisance models chosen between gradient boosting and regularised linear by "
         "cross-validation (500+ rows)"
         if nuisance == "select"
-        else "LinearDML with regularised linear nuisance models (under 500 rows)"
+        else "regularised linear nuisance models (under 500 rows)"
     )
     return Plan(
         discovery_algorithm=choice.algorithm,
@@ -193,6 +196,15 @@ def revise(state: AnalysisState) -> Step:
     )
 
 
+def treatment_kind(profile: DataProfile, treatment: str) -> str:
+    """binary, multivalued (text labels) or continuous (numbers), as the estimator will code it."""
+    column = profile.column(treatment)
+    if column.n_unique == 2:
+        return "binary"
+    numeric = not column.dtype.startswith(("object", "str", "string", "category", "bool"))
+    return "continuous" if numeric else "multivalued"
+
+
 @node("plan", needs=("profile",))
 def plan(state: AnalysisState, ctx: RunContext) -> Step:
     if state.revision is not None and not state.revision.applied:
@@ -249,11 +261,20 @@ def plan(state: AnalysisState, ctx: RunContext) -> Step:
         )
         chosen.question_rule = rule
     what = f"effect of {treatment} on {outcome}" if treatment else "discovery only"
+    if treatment:
+        kind = treatment_kind(prof, treatment)
+        chosen.estimators = list(default_candidates(kind))
+        chosen.rationale.append(
+            f"{kind} treatment: candidate estimators "
+            + ", ".join(LABELS[e] for e in chosen.estimators)
+            + "; the estimate step picks one out of sample (R-loss, one-standard-error rule)"
+        )
     method = (
         "user graph"
         if user_graph is not None and req.graph_mode == "replace"
         else "/".join([chosen.discovery_algorithm, *chosen.candidates])
     )
+    estimators = f", {len(chosen.estimators)} candidate estimators" if treatment else ""
     return Step(
         updates={
             "plan": chosen,
@@ -261,6 +282,6 @@ def plan(state: AnalysisState, ctx: RunContext) -> Step:
             "outcome": outcome,
             "user_graph": user_graph,
         },
-        summary=f"{what}; {method}, LinearDML (planned by {chosen.decided_by})",
+        summary=f"{what}; {method}{estimators} (planned by {chosen.decided_by})",
         warnings=warnings,
     )

@@ -13,7 +13,7 @@ def profile(state: AnalysisState, ctx: RunContext) -> Step:
     req = state.request
     table = ctx.tables.table(req.data_path, req.max_rows, req.seed)
     keep = tuple(c for c in (req.treatment, req.outcome) if c)
-    prof = profile_table(table, keep=keep)
+    prof = profile_table(table, keep=keep, drop=tuple(req.drop))
     if req.treatment and req.outcome:
         check_roles(table, prof, req.treatment, req.outcome)
     excluded = [c for c in prof.columns if c.excluded_reason]

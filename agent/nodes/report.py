@@ -49,6 +49,7 @@ def report(state: AnalysisState, ctx: RunContext) -> Step:
         state,
         ctx.llm,
         Path(state.request.out_dir),
+        ctx.artifacts,
         narrative=narrative,
         own_warnings=tuple(asked.warnings),
     )

@@ -96,3 +96,39 @@ def draw_graph_png(
     fig.savefig(buffer, format="png", bbox_inches="tight")
     plt.close(fig)
     return buffer.getvalue()
+
+
+def draw_cate_png(
+    cate: list[float] | tuple[float, ...],
+    groups: list[tuple[str, float]],
+    *,
+    ate: float | None,
+    title: str,
+) -> bytes:
+    """Heterogeneity at a glance: the distribution of the per-row effect (with the average marked)
+    and the mean effect in each quantile group."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.2), dpi=110)
+    left.hist(cate, bins=min(40, max(10, len(cate) // 25)), color="#8fb3d9", edgecolor="white")
+    if ate is not None:
+        left.axvline(ate, color="#c0392b", linewidth=1.5, label=f"average {ate:.3g}")
+        left.legend(fontsize=8, frameon=False)
+    low, high = min(cate), max(cate)
+    if low - 0.25 * (high - low) <= 0 <= high + 0.25 * (high - low):
+        left.axvline(0, color="#444444", linewidth=0.8, linestyle="dotted")
+    left.set_xlabel("effect per row (CATE)", fontsize=9)
+    left.set_ylabel("rows", fontsize=9)
+    left.set_title(title, fontsize=9)
+    labels = [g[0].split(" ")[0] for g in groups]
+    right.bar(labels, [g[1] for g in groups], color="#2e6da4")
+    right.axhline(0, color="#444444", linewidth=0.8)
+    right.set_xlabel("quantile group of the effect (Q1 lowest)", fontsize=9)
+    right.set_ylabel("mean effect", fontsize=9)
+    right.set_title("effect by quantile group", fontsize=9)
+    for ax in (left, right):
+        ax.tick_params(labelsize=8)
+        ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    return buffer.getvalue()

@@ -17,11 +17,13 @@ from typing import Any
 import jinja2
 
 from agent.llm.base import LLMClient
-from agent.report.figures import draw_graph_png
+from agent.report.figures import draw_cate_png, draw_graph_png
 from agent.report.result import all_warnings, assumptions, build_result
 from agent.revision import MAX_ROUNDS
 from agent.state import AnalysisState, ReportFiles
 from tools.errors import InputError
+from tools.estimation import CateTable
+from tools.types import EffectEstimate
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -60,20 +62,31 @@ def headline(state: AnalysisState) -> str:
         return (
             f"The effect of {state.treatment} on {state.outcome} is not identified: {ident.reason}."
         )
+    if ident is not None and ident.strategy == "none" and ident.status == "identified":
+        return (
+            f"The graph implies no effect of {state.treatment} on {state.outcome}: {ident.reason}."
+        )
     if effect is None:
         return f"No estimate of the effect of {state.treatment} on {state.outcome} was produced."
-    if effect.treatment_kind == "binary":
-        contrast = (
-            f"({effect.treatment_coding['treated']!s} vs {effect.treatment_coding['control']!s})"
+    if effect.status == "possible_effects":
+        values = "; ".join(
+            f"{fmt(p.estimate)} ({'no causal path in ' if p.zero else ''}{p.members} DAG(s)"
+            + (
+                ""
+                if p.zero
+                else f", adjusting for {', '.join(p.adjustment_set) or 'nothing'}, 95% CI "
+                f"{fmt(p.ci_low)} to {fmt(p.ci_high)}"
+            )
+            + ")"
+            for p in effect.possible_effects
         )
-    else:
-        contrast = f"per unit increase of {effect.treatment}"
-    adjust = ", ".join(effect.adjustment_set) or "nothing"
-    text = (
-        f"The estimated average effect of {effect.treatment} on {effect.outcome} {contrast} "
-        f"is {fmt(effect.estimate)} (95% CI {fmt(effect.ci_low)} to {fmt(effect.ci_high)}), "
-        f"adjusting for {adjust}. The unadjusted contrast is {fmt(effect.naive_estimate)}."
-    )
+        return (
+            f"The effect of {effect.treatment} on {effect.outcome} is not identified by the "
+            f"learned graph alone: the data cannot orient edges that matter, and the DAGs they "
+            f"allow give different answers. Possible effects: {values}. No single number is "
+            "reported; declaring the direction of the undirected edges would decide it."
+        )
+    text = effect_sentence(effect)
     if effect.ci_low <= 0 <= effect.ci_high:
         text += " The interval includes zero: the data do not distinguish this effect from none."
     if state.critique:
@@ -105,6 +118,81 @@ def critique_sentence(state: AnalysisState) -> str:
     return text
 
 
+def contrast_words(effect: EffectEstimate) -> str:
+    if effect.treatment_kind == "binary":
+        return f"({effect.treatment_coding['treated']!s} vs {effect.treatment_coding['control']!s})"
+    if effect.treatment_kind == "multivalued":
+        first = effect.contrasts[0].level if effect.contrasts else "the first level"
+        return f"({first} vs {effect.treatment_coding.get('reference')!s})"
+    return f"per unit increase of {effect.treatment}"
+
+
+def effect_sentence(effect: EffectEstimate) -> str:
+    how = {
+        "backdoor": f"adjusting for {', '.join(effect.adjustment_set) or 'nothing'}",
+        "frontdoor": "by the front-door formula (through the mediators)",
+        "iv": "with instrumental variables",
+    }[effect.strategy]
+    text = (
+        f"The estimated average effect of {effect.treatment} on {effect.outcome} "
+        f"{contrast_words(effect)} is {fmt(effect.estimate)} (95% CI {fmt(effect.ci_low)} to "
+        f"{fmt(effect.ci_high)}), {how}"
+    )
+    if effect.att is not None and effect.strategy == "backdoor":
+        text += (
+            f"; among the treated it is {fmt(effect.att)} (95% CI {fmt(effect.att_ci_low)} to "
+            f"{fmt(effect.att_ci_high)})"
+        )
+    text += f". The unadjusted contrast is {fmt(effect.naive_estimate)}."
+    if effect.trimming is not None:
+        text += (
+            f" {effect.trimming.rows_dropped} rows without overlap between the groups were "
+            "left out."
+        )
+    return text
+
+
+def selection_rows(effect: EffectEstimate | None) -> list[dict[str, Any]]:
+    """The candidate table: loss relative to the best, for the report."""
+    if effect is None:
+        return []
+    scored = [c for c in effect.candidates if c.loss is not None]
+    best = min((c.loss for c in scored), default=None)
+    return [
+        {
+            "method": c.method,
+            "score": c.score,
+            "delta": None if c.loss is None or best is None else c.loss - best,
+            "se": c.loss_se,
+            "instability": c.instability,
+            "selected": c.selected,
+            "note": c.note,
+        }
+        for c in effect.candidates
+    ]
+
+
+def heterogeneity_note(effect: EffectEstimate | None) -> str | None:
+    """Whether the chosen CATE model beats a constant effect out of sample, beyond noise."""
+    if effect is None or effect.cate_summary is None:
+        return None
+    gain = effect.diagnostics.get("gain_over_constant")
+    se = effect.diagnostics.get("gain_over_constant_se")
+    if gain is None or se is None:
+        return None
+    if gain > 2 * se:
+        return (
+            "The chosen model predicts held-out outcomes better than a constant effect "
+            f"(R-loss lower by {gain:.3g}, {gain / se:.1f} standard errors): the data support "
+            "heterogeneity."
+        )
+    return (
+        "The chosen model does not predict held-out outcomes clearly better than a constant "
+        f"effect (R-loss difference {gain:.3g}, standard error {se:.3g}): the variation below "
+        "is not confirmed by the data; read it as description, not finding."
+    )
+
+
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
@@ -118,7 +206,11 @@ def _environment() -> jinja2.Environment:
 
 
 def view(
-    state: AnalysisState, png: bytes | None, narrative: str | None, warnings: list[str]
+    state: AnalysisState,
+    png: bytes | None,
+    narrative: str | None,
+    warnings: list[str],
+    cate_png: bytes | None = None,
 ) -> dict[str, Any]:
     timings: dict[str, float] = {}
     for record in state.trail:
@@ -132,7 +224,44 @@ def view(
         "total_seconds": sum(timings.values()),
         "max_rounds": MAX_ROUNDS,
         "graph_png_b64": base64.b64encode(png).decode("ascii") if png else None,
+        "cate_png_b64": base64.b64encode(cate_png).decode("ascii") if cate_png else None,
+        "selection": selection_rows(state.effect),
+        "heterogeneity_note": heterogeneity_note(state.effect),
+        "drivers": ", ".join(
+            f"{name} ({share:.0%})"
+            for name, share in (
+                state.effect.cate_summary.drivers
+                if state.effect and state.effect.cate_summary
+                else ()
+            )
+        ),
+        "graph_words": GRAPH_WORDS.get(
+            state.identification.graph_kind if state.identification else "", ""
+        ),
     }
+
+
+GRAPH_WORDS = {
+    "dag": "a DAG (every edge oriented; <-> marks a latent confounder)",
+    "cpdag": "an equivalence class (CPDAG): some edges are undirected",
+    "pag": "a PAG: some edge marks are undetermined",
+}
+
+
+def cate_figure(state: AnalysisState, cate: CateTable | None) -> bytes | None:
+    effect = state.effect
+    if cate is None or effect is None or effect.cate_summary is None:
+        return None
+    summary = effect.cate_summary
+    if not summary.groups:
+        return None
+    column = next(c for c in cate.frame.columns if c.startswith("cate"))
+    return draw_cate_png(
+        cate.frame[column].tolist(),
+        [(g.label, g.mean_cate) for g in summary.groups],
+        ate=effect.estimate,
+        title=f"effect of {effect.treatment} on {effect.outcome} per row",
+    )
 
 
 def choose_out_dir(runs_dir: Path, data_path: str, stamp: str) -> Path:
@@ -158,11 +287,13 @@ def write_report(
     state: AnalysisState,
     llm: LLMClient,
     out: Path,
+    artifacts: dict[str, Any] | None = None,
     narrative: str | None = None,
     own_warnings: tuple[str, ...] = (),
 ) -> ReportFiles:
-    """Render and write the run folder; `own_warnings` are the report step's own (its trail
-    record is appended only after it returns)."""
+    """Render and write the run folder; `artifacts` holds what is too big for the state (the
+    per-row CATE table); `own_warnings` are the report step's own (its trail record is appended
+    only after it returns)."""
     check_out_dir(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = out.with_name(f".{out.name}.partial-{os.getpid()}")
@@ -173,8 +304,16 @@ def write_report(
         if state.graph is not None and state.graph.nodes:
             png = draw_graph_png(state.graph, treatment=state.treatment, outcome=state.outcome)
             (staging / "graph.png").write_bytes(png)
+        files: dict[str, str] = {}
+        cate = (artifacts or {}).get("cate")
+        cate_png = cate_figure(state, cate)
+        if cate is not None:
+            cate.write_csv(staging / "cate.csv")
+            files["cate_csv"] = str(out / "cate.csv")
+        if cate_png is not None:
+            (staging / "cate.png").write_bytes(cate_png)
         warnings = all_warnings(state) + [f"[report] {w}" for w in own_warnings]
-        env, context = _environment(), view(state, png, narrative, warnings)
+        env, context = _environment(), view(state, png, narrative, warnings, cate_png)
         context["llm_label"] = f"{llm.backend}:{llm.model}" if llm.model else llm.backend
         (staging / "report.md").write_text(
             env.get_template("report.md.j2").render(**context), encoding="utf-8"
@@ -182,7 +321,7 @@ def write_report(
         (staging / "report.html").write_text(
             env.get_template("report.html.j2").render(**context), encoding="utf-8"
         )
-        files = {"markdown": str(out / "report.md"), "html": str(out / "report.html")}
+        files.update({"markdown": str(out / "report.md"), "html": str(out / "report.html")})
         result = build_result(state, llm, files)
         result["narrative"] = narrative
         result["warnings"] = warnings
@@ -201,4 +340,5 @@ def write_report(
         html=files["html"],
         result_json=str(out / "result.json"),
         graph_png=str(out / "graph.png") if png else None,
+        cate_csv=files.get("cate_csv"),
     )

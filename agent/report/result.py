@@ -20,6 +20,7 @@ PACKAGES = (
     "pandas",
     "scikit-learn",
     "econml",
+    "dowhy",
     "causal-learn",
     "langgraph",
     "pydantic",
@@ -58,26 +59,50 @@ def assumptions(state: AnalysisState) -> list[str]:
         "The table is a random sample from the population the question is about, and the "
         "units do not affect each other (no interference)."
     ]
-    if state.discovery:
+    if state.discovery and any(e.mark == "<->" for e in state.discovery.graph.edges):
+        items.append(
+            "The graph's latent confounders (<->) are the only hidden common causes among the "
+            "analysed columns."
+        )
+    elif state.discovery:
         items.append(
             "The learned graph is only as good as its conditional-independence tests: it "
             "assumes no hidden common causes among the analysed columns (causal "
             "sufficiency) and that independences in the data reflect the graph "
             "(faithfulness)."
         )
-    if state.effect:
-        adjust = ", ".join(state.effect.adjustment_set) or "no covariates"
+    effect = state.effect
+    if effect and effect.status == "possible_effects":
+        items.append(
+            "Each possible effect is correct only in the DAGs that give its adjustment set; "
+            "the data cannot say which DAG holds."
+        )
+    elif effect and effect.strategy == "frontdoor":
+        items.append(
+            "The mediators carry the whole effect, nothing unmeasured confounds treatment and "
+            "mediators, and the treatment blocks every confounding path from the mediators to "
+            "the outcome (front-door criterion); the effects along the chain are linear."
+        )
+    elif effect and effect.strategy == "iv":
+        items.append(
+            "The instruments affect the outcome only through the treatment and share no cause "
+            "with it (exclusion and independence); if effects differ between units, the "
+            "estimate is the effect for those whose treatment the instrument moves (LATE)."
+        )
+    elif effect:
+        adjust = ", ".join(effect.adjustment_set) or "no covariates"
         items.append(
             f"Adjusting for {adjust} removes all confounding between "
-            f"{state.effect.treatment} and {state.effect.outcome} (no unmeasured "
+            f"{effect.treatment} and {effect.outcome} (no unmeasured "
             "confounders)."
         )
         items.append(
-            "Every kind of unit could have received either treatment level (overlap / positivity)."
+            "Every kind of unit could have received either treatment level (overlap / "
+            "positivity); rows outside common support are dropped and reported."
         )
         items.append(
-            "LinearDML reports one average effect; it assumes the effect is the same "
-            "across units or that the average is the quantity of interest."
+            "The per-row effects (CATE) come from the estimator chosen out of sample; "
+            "they describe effect modification by the adjustment covariates only."
         )
     return items
 
@@ -170,6 +195,15 @@ def build_result(state: AnalysisState, llm: LLMClient, files: dict[str, str]) ->
             "estimand": ident.estimand,
             "reason": ident.reason,
             "method": ident.method,
+            "estimand_text": ident.estimand_text,
+            "graph_kind": ident.graph_kind,
+            "minimal_set": None if ident.minimal_set is None else list(ident.minimal_set),
+            "optimal_set": None if ident.optimal_set is None else list(ident.optimal_set),
+            "first_stage_set": list(ident.first_stage_set),
+            "second_stage_set": list(ident.second_stage_set),
+            "alternatives": list(ident.alternatives),
+            "members": ident.members,
+            "possible_sets": [p.model_dump() for p in ident.possible_sets],
         },
         "effect": None
         if effect is None
@@ -186,9 +220,21 @@ def build_result(state: AnalysisState, llm: LLMClient, files: dict[str, str]) ->
             "naive_estimate": effect.naive_estimate,
             "adjustment_set": list(effect.adjustment_set),
             "candidates": [c.model_dump() for c in effect.candidates],
-            "cate_path": None,
-            "cate_summary": None,
+            "cate_path": files.get("cate_csv"),
+            "cate_summary": None
+            if effect.cate_summary is None
+            else effect.cate_summary.model_dump(),
             "population": effect.diagnostics.get("population"),
+            "status": effect.status,
+            "strategy": effect.strategy,
+            "selected": effect.selected,
+            "att": effect.att,
+            "att_ci_low": effect.att_ci_low,
+            "att_ci_high": effect.att_ci_high,
+            "interval_method": effect.interval_method,
+            "contrasts": [c.model_dump() for c in effect.contrasts],
+            "trimming": None if effect.trimming is None else effect.trimming.model_dump(),
+            "possible_effects": [p.model_dump() for p in effect.possible_effects],
         },
         "critique": None
         if crit is None

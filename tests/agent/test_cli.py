@@ -70,17 +70,33 @@ def test_console_script_writes_the_report_and_result(confounded_csv, tmp_path):
         "report.html",
         "result.json",
         "graph.png",
+        "cate.csv",
+        "cate.png",
     }
     result = json.loads((out / "result.json").read_text())
     assert set(result) >= RESULT_KEYS
     assert result["status"] == "ok" and result["seed"] == 3
     assert result["input"]["rows"] == 4000 and len(result["input"]["sha256"]) == 64
     assert result["llm"]["backend"] == "offline" and result["llm"]["calls"] == 0
-    assert result["effect"]["ci_low"] <= true_ate <= result["effect"]["ci_high"]
+    effect = result["effect"]
+    assert effect["ci_low"] <= true_ate <= effect["ci_high"]
+    # Constant true effect: the ATT equals the ATE.
+    assert abs(effect["att"] - true_ate) <= 0.1 * true_ate
+    assert effect["att_ci_low"] < effect["att"] < effect["att_ci_high"]
+    # Every candidate's out-of-sample score is recorded; exactly one is selected.
+    assert len(effect["candidates"]) == 6 and all(
+        c["score"] is not None for c in effect["candidates"]
+    )
+    assert sum(c["selected"] for c in effect["candidates"]) == 1
+    cate = pd.read_csv(effect["cate_path"])
+    assert Path(effect["cate_path"]).parent == out and len(cate) == 4000
+    assert {"row", "cate", "in_overlap"} <= set(cate.columns)
+    assert effect["cate_summary"]["groups"] and result["identification"]["estimand_text"]
     assert {e["mark"] for e in result["graph"]["edges"]} <= {"-->", "---", "<->", "o->", "o-o"}
     assert set(result["timings"]) >= {"profile", "discover", "estimate", "critique"}
     html = (out / "report.html").read_text()
     assert "data:image/png;base64," in html and "Critique" in html
+    assert "Estimator selection" in html and "Heterogeneity" in html
 
 
 def test_quiet_runs_print_only_the_folder_and_never_overwrite(confounded_csv, tmp_path):
@@ -151,6 +167,11 @@ def small_csv(tmp_path):
         (["{small}", "--graph", "{graph}"], "unknown or excluded column(s) wage"),
         (["{small}", "--context", "region"], "--context 'region' is not an analysed column"),
         (["{small}", "--algorithm", "cdnod"], "needs a domain/regime/time column"),
+        (["{small}", "--drop", "agee"], "--drop column 'agee' is not a column; did you mean 'age'"),
+        (
+            ["{small}", "--treatment", "treat", "--outcome", "income", "--drop", "treat"],
+            "--drop names 'treat'",
+        ),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(small_csv, tmp_path, args, message):
@@ -268,3 +289,41 @@ def test_eval_discovery_scores_a_given_table(tmp_path):
     assert "| d | auto | causal-learn BOSS (BIC) | 1.00 | 1.00 | 1.000 |" in table
     bad = CliRunner().invoke(app, ["eval", "discovery", "--suite", "none", "--data", str(data)])
     assert bad.exit_code == 2 and "pass both --data and --truth" in bad.output
+
+
+def test_drop_leaves_columns_out_of_the_analysis(small_csv, tmp_path):
+    out = tmp_path / "run"
+    result = invoke(
+        str(small_csv),
+        "--treatment",
+        "treat",
+        "--outcome",
+        "income",
+        "--drop",
+        "age,label",
+        "--out",
+        str(out),
+        "-q",
+    )
+    assert result.exit_code == 0, result.output
+    saved = json.loads((out / "result.json").read_text())
+    reasons = {c["name"]: c["excluded_reason"] for c in saved["profile"]["columns"]}
+    assert reasons["age"] == reasons["label"] == "dropped by --drop"
+    assert "age" not in saved["graph"]["nodes"]
+
+
+def test_eval_effects_writes_the_table_and_the_judged_figures(tmp_path):
+    out = tmp_path / "effects.md"
+    result = CliRunner().invoke(
+        app, ["eval", "effects", "--only", "front-door,cpdag", "--out", str(out), "-q"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "back-door reported impossible" in result.output
+    table = out.read_text()
+    assert "| case | estimator |" in table and "possible effects" in table
+    empty = tmp_path / "none.md"
+    missing = CliRunner().invoke(
+        app, ["eval", "effects", "--only", "nothing-like-this", "--out", str(empty)]
+    )
+    assert missing.exit_code == 2 and "no benchmark case" in missing.output
+    assert not empty.exists()

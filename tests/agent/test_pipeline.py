@@ -76,7 +76,7 @@ def test_an_unexpected_failure_is_recorded_and_reported(confounded_csv, tmp_path
     def broken(*args, **kwargs):
         raise RuntimeError("solver exploded")
 
-    monkeypatch.setattr(estimate_node, "estimate_ate", broken)
+    monkeypatch.setattr(estimate_node, "estimate_effect", broken)
     path, _ = confounded_csv
     state = run(path, tmp_path / "run", treatment="t", outcome="y")
     statuses = {r.node: r.status for r in state.trail}

@@ -105,6 +105,8 @@ def test_check_roles_explains_what_is_wrong(tmp_path):
             "single": 1,
             "city": rng.choice(["a", "b", "c"], 50),
             "label": rng.choice(["lo", "mid", "hi"], 50),
+            "rare": ["x"] * 25 + ["z"] * 20 + ["y"] * 5,
+            "many": [f"g{i % 12}" for i in range(50)],
         }
     )
     table = table_from(frame, tmp_path)
@@ -115,9 +117,25 @@ def test_check_roles_explains_what_is_wrong(tmp_path):
         check_roles(table, prof, "single", "income")
     with pytest.raises(InputError, match="not numeric"):
         check_roles(table, prof, "treated", "label")
-    with pytest.raises(InputError, match="categorical with 3 values"):
-        check_roles(table, prof, "city", "income")
+    # Text treatments are encoded (multi-valued) when every level has rows enough to compare.
+    check_roles(table, prof, "city", "income")
+    with pytest.raises(InputError, match="level 'y' has only 5 rows"):
+        check_roles(table, prof, "rare", "income")
+    with pytest.raises(InputError, match="12 categories; at most 10"):
+        check_roles(table, prof, "many", "income")
     check_roles(table, prof, "treated", "income")
+
+
+def test_drop_excludes_columns_and_rejects_unknown_or_role_names(tmp_path):
+    frame = pd.DataFrame({"t": [0, 1] * 20, "y": np.arange(40.0), "leak": np.arange(40.0) * 2})
+    table = table_from(frame, tmp_path)
+    prof = profile_table(table, keep=("t", "y"), drop=("leak",))
+    assert prof.column("leak").excluded_reason == "dropped by --drop"
+    assert prof.analysis_columns == ("t", "y")
+    with pytest.raises(InputError, match="--drop column 'lek' is not a column; did you mean"):
+        profile_table(table, drop=("lek",))
+    with pytest.raises(InputError, match="--drop names 'y'"):
+        profile_table(table, keep=("t", "y"), drop=("y",))
 
 
 def test_prepare_codes_categories_and_drops_incomplete_rows(tmp_path):

@@ -1,4 +1,13 @@
-from tools.identification import identify_backdoor
+import pytest
+
+from tools.errors import InputError
+from tools.identification import (
+    check_graph_nodes,
+    dag_members,
+    identify,
+    identify_cpdag,
+    local_parent_sets,
+)
 from tools.types import CausalGraph, Edge
 
 
@@ -10,37 +19,120 @@ def graph(*edges: str) -> CausalGraph:
     )
 
 
-def test_parents_when_every_edge_at_treatment_is_oriented():
+def test_dag_gives_the_optimal_and_a_minimal_set_never_a_mediator():
     g = graph("c1 --> t", "c2 --> t", "c1 --> y", "t --> m", "m --> y", "x --> y")
-    result = identify_backdoor(g, "t", "y")
-    assert result.status == "identified"
-    # x (a cause of y only) joins for precision; m (a mediator) never does.
-    assert result.adjustment_set == ("c1", "c2", "x")
-    assert "W = {c1, c2, x}" in result.estimand
+    result = identify(g, "t", "y")
+    assert (result.status, result.strategy, result.graph_kind) == ("identified", "backdoor", "dag")
+    # The efficient set keeps x (a cause of y: precision) and drops c2 (a cause of t only).
+    assert result.optimal_set == ("c1", "x") == result.adjustment_set
+    assert result.minimal_set == ("c1",)
+    assert "W = {c1, x}" in result.estimand
+    assert "distribution of c1, x" in result.estimand_text
+    assert "m are downstream of t" in result.reason
 
 
-def test_outcome_parents_recover_a_confounder_whose_edge_into_t_was_missed():
+def test_a_confounder_whose_edge_into_t_was_missed_is_still_adjusted_for():
     g = graph("c1 --> t", "c1 --> y", "c2 --> y", "t --> y", "t --> m", "m --> y")
-    assert identify_backdoor(g, "t", "y").adjustment_set == ("c1", "c2")
+    assert identify(g, "t", "y").adjustment_set == ("c1", "c2")
 
 
-def test_undirected_neighbours_give_the_conservative_set_and_a_warning():
-    g = graph("c1 --> t", "c2 --- t", "t --- y", "c2 --> y", "t --> d")
-    result = identify_backdoor(g, "t", "y")
-    assert result.status == "identified_conservative"
-    assert result.adjustment_set == ("c1", "c2")
-    assert any("c2" in w for w in result.warnings)
-    assert any("do not decide the direction" in w for w in result.warnings)
+def test_declared_latent_confounder_makes_backdoor_impossible_and_frontdoor_identifies():
+    g = graph("w --> t", "w --> y", "t --> m", "m --> y", "t <-> y")
+    result = identify(g, "t", "y")
+    assert (result.status, result.strategy) == ("identified", "frontdoor")
+    assert result.mediators == ("m",) and result.second_stage_set == ("t",)
+    assert "backdoor" not in result.alternatives
+    assert "back-door adjustment is impossible" in result.reason
+    assert "sum_m P(m=m | t=t)" in result.estimand
 
 
-def test_latent_confounder_at_treatment_is_not_identified():
-    result = identify_backdoor(graph("t <-> y", "t --> y"), "t", "y")
+def test_instrument_when_the_latent_confounder_leaves_no_mediator():
+    result = identify(graph("z --> t", "t --> y", "t <-> y"), "t", "y")
+    assert (result.status, result.strategy, result.instruments) == ("identified", "iv", ("z",))
+    assert "Wald" in result.estimand
+
+
+def test_latent_confounder_without_help_is_not_identified_with_the_reason():
+    result = identify(graph("t --> y", "t <-> y"), "t", "y")
     assert result.status == "not_identified" and result.adjustment_set == ()
+    assert "latent confounder: t <-> y" in result.reason
 
 
-def test_reverse_and_missing_paths_are_flagged():
-    reverse = identify_backdoor(graph("y --> t", "c --> t"), "t", "y")
-    assert reverse.adjustment_set == ("c",)
-    assert any("outcome causes the treatment" in w for w in reverse.warnings)
-    apart = identify_backdoor(graph("c --> t", "c --> y"), "t", "y")
+def test_cpdag_whose_orientation_matters_gives_the_possible_sets_not_one_guess():
+    # a --- t: if a -> t, a confounds and must be adjusted for; if t -> a, a is a mediator.
+    result = identify(graph("a --- t", "t --> y", "a --> y"), "t", "y")
+    assert result.status == "possible_effects" and result.graph_kind == "cpdag"
+    assert result.members == 2
+    assert {p.adjustment_set for p in result.possible_sets} == {("a",), ()}
+    assert not any(p.zero for p in result.possible_sets)
+
+
+def test_cpdag_with_a_set_valid_in_every_member_is_identified():
+    result = identify(graph("c --> t", "c --> y", "t --> y", "d --- e", "e --> y"), "t", "y")
+    assert result.status == "identified" and result.members == 2
+    assert "c" in result.adjustment_set and "d" not in result.adjustment_set
+    assert "every one of them" in result.reason
+
+
+def test_undirected_treatment_outcome_edge_lists_zero_among_the_possible_effects():
+    result = identify(graph("a --- t", "t --- y", "a --- y"), "t", "y")
+    assert result.status == "possible_effects" and result.members == 6
+    zero = [p for p in result.possible_sets if p.zero]
+    assert zero and zero[0].members == 3
+
+
+def test_members_are_the_consistent_extensions():
+    chain, truncated = dag_members(graph("a --- b", "b --- c"))
+    assert len(chain) == 3 and not truncated  # every orientation but the collider a -> b <- c
+    assert all(
+        not ({("a", "b"), ("c", "b")} <= {(e.source, e.target) for e in m.edges}) for m in chain
+    )
+    assert len(dag_members(graph("a --- b", "b --- c"), limit=2)[0]) == 2
+
+
+def test_past_the_enumeration_bound_the_local_ida_parent_sets_are_used():
+    g = graph("p --> t", "a --- t", "b --- t", "a --- b", "p --- a", "p --- b", "t --> y")
+    assert set(local_parent_sets(g, "t")) == {("p",), ("a", "p"), ("b", "p"), ("a", "b", "p")}
+    result = identify_cpdag(g, "t", "y", limit=1)
+    assert result.status == "possible_effects"
+    assert "local IDA" in result.method
+
+
+def test_pag_is_not_pretended_to_be_a_dag():
+    g = CausalGraph(
+        nodes=("a", "t", "y"),
+        edges=(Edge(source="a", target="t", mark="o->"), Edge(source="t", target="y", mark="-->")),
+    )
+    result = identify(g, "t", "y")
+    assert result.status == "not_identified" and result.graph_kind == "pag"
+    assert "a o-> t" in result.reason
+
+
+def test_no_directed_path_and_cycles_are_reported():
+    reverse = identify(graph("y --> t", "c --> t"), "t", "y")
+    assert (reverse.status, reverse.strategy) == ("identified", "none")
+    assert "implies the effect is zero" in reverse.reason
+    assert any("no directed path" in w and "upstream" in w for w in reverse.warnings)
+    apart = identify(graph("c --> t", "c --> y"), "t", "y")
+    assert (apart.strategy, apart.adjustment_set) == ("backdoor", ("c",))
     assert any("no directed path" in w for w in apart.warnings)
+    cycle = identify(graph("t --> y", "y --> m", "m --> t"), "t", "y")
+    assert cycle.status == "not_identified" and "directed cycle" in cycle.reason
+
+
+def test_graph_names_must_be_analysed_columns():
+    g = graph("age --> t", "t --> y")
+    check_graph_nodes(g, ("age", "t", "y", "z"))
+    with pytest.raises(InputError, match="'agee' \\(did you mean 'age'\\?\\)"):
+        check_graph_nodes(graph("agee --> t", "t --> y"), ("age", "t", "y"))
+    with pytest.raises(InputError, match="treatment 'q' is not a node"):
+        identify(g, "q", "y")
+
+
+def test_an_inconsistent_learned_graph_falls_back_to_the_treatments_neighbourhood():
+    # The directed part has a cycle (a -> b -> c -> a): no DAG fits the whole graph.
+    g = graph("t --- a", "a --> b", "b --> c", "c --> a", "t --> y", "a --> y")
+    result = identify(g, "t", "y")
+    assert result.status == "possible_effects" and "local IDA" in result.method
+    assert {p.adjustment_set for p in result.possible_sets} == {(), ("a",)}
+    assert "no DAG is consistent" in result.reason
