@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import KFold, cross_val_predict
 
-from tools.estimation import _candidates, design_matrix, treatment_vector
+from tools.estimation import classifier, design_matrix, treatment_vector
 from tools.types import ToolResult
 
 SUPPORT_BOUND = 0.05
@@ -63,7 +63,7 @@ def propensity_scores(
     w = design_matrix(frame, adjustment, categorical)
     if w is None:
         return np.full(len(t), t.mean())
-    model = _candidates(True, seed)[family][1]
+    model = classifier(family, seed)
     folds = KFold(3, shuffle=True, random_state=seed)
     return cross_val_predict(model, w, t, cv=folds, method="predict_proba")[:, 1]
 

@@ -132,7 +132,7 @@ def edit_graph(
 
 
 def set_estimator(state: AnalysisState, name: str) -> AnalysisState:
-    """Choose the nuisance models of LinearDML; only estimation onwards is stale."""
+    """Choose the nuisance model family of the estimators; only estimation onwards is stale."""
     if name not in ESTIMATORS:
         raise InputError(f"unknown estimator {name!r}; choose one of {', '.join(ESTIMATORS)}")
     if state.plan is None:
@@ -141,4 +141,4 @@ def set_estimator(state: AnalysisState, name: str) -> AnalysisState:
     rationale = [*state.plan.rationale, f"nuisance models set to {name} by the user in chat"]
     plan = state.plan.model_copy(update={"nuisance": nuisance, "rationale": rationale})
     state = invalidate(state.model_copy(update={"plan": plan}), "estimate")
-    return with_record(state, f"estimator set to {name} (LinearDML nuisance: {nuisance})")
+    return with_record(state, f"estimator set to {name} (nuisance models: {nuisance})")

@@ -124,7 +124,15 @@ def _estimator_why(state: AnalysisState, topic: str = "") -> list[str]:
     chosen = {effect.diagnostics.get("nuisance_y"), effect.diagnostics.get("nuisance_t")}
     if any(w in topic for w in ("forest", "tree", "boost")) and "gradient_boosting" not in chosen:
         lines.insert(0, "no tree model (forest or boosting) is in the final estimate:")
-    scores = effect.diagnostics.get("nuisance_cv_scores")
+    scored = [c for c in effect.candidates if c.score is not None]
+    if len(scored) > 1:
+        ranked = ", ".join(f"{c.method} {fmt(c.score)}" for c in scored)
+        lines.append(
+            f"{effect.selected} was chosen out of sample among {len(scored)} candidates "
+            f"(held-out R-score: {ranked}; within one standard error of the best loss, the most "
+            "reproducible wins)"
+        )
+    scores = effect.diagnostics.get("nuisance_cv")
     if scores:
         for part, label in (("y", "outcome"), ("t", "treatment")):
             chosen = effect.diagnostics.get(f"nuisance_{part}")
@@ -135,7 +143,7 @@ def _estimator_why(state: AnalysisState, topic: str = "") -> list[str]:
             )
     else:
         lines.append(f"the nuisance models were fixed by the plan ({state.plan.nuisance})")
-    lines += [r for r in state.plan.rationale if "LinearDML" in r or "nuisance" in r]
+    lines += [r for r in state.plan.rationale if "estimator" in r or "nuisance" in r]
     return lines
 
 

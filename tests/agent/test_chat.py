@@ -253,15 +253,15 @@ def test_report_writes_the_analyze_files_and_never_overwrites(chat: Chat, tmp_pa
 
 
 def test_ctrl_c_cancels_the_running_step_and_keeps_the_session(chat: Chat, tmp_path, monkeypatch):
-    real = estimate_node.estimate_ate
-    monkeypatch.setattr(estimate_node, "estimate_ate", _interrupt)
+    real = estimate_node.estimate_effect
+    monkeypatch.setattr(estimate_node, "estimate_effect", _interrupt)
     later = continue_chat(chat, tmp_path, ["/estimator linear", "/run"])
     cancelled = later.before[-1]
     assert "cancelled; the steps that finished are kept, /run continues at estimate" in flat(
         later.transcript
     )
     assert cancelled.rerun_from == "estimate" and cancelled.identification is not None
-    monkeypatch.setattr(estimate_node, "estimate_ate", real)
+    monkeypatch.setattr(estimate_node, "estimate_effect", real)
     shutil.copy(later.session_file, tmp_path / "kept.sqlite")
     resumed = converse(tmp_path / "kept.sqlite", "conv", ["/run"], tmp_path)
     done = resumed.before[-1]

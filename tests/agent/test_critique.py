@@ -205,6 +205,49 @@ def test_routing_caps_the_rounds_and_restarts_where_the_change_applies():
     assert after_plan(state_with()) == "elicit"
     applied = pending.model_copy(update={"applied": True})
     assert after_plan(state_with(revision=applied)) == "estimate"
+    # a revision the plan already used never sends the run round again (e.g. the revised graph
+    # left nothing to estimate, so no critique ran to replace it)
+    assert after_critique(state_with(critique=crit, revision=applied)) == "report"
+
+
+def test_switch_estimator_takes_the_runner_up_of_the_selection_once():
+    from tools.types import Candidate
+
+    chosen = effect(nuisance="gradient_boosting").model_copy(
+        update={
+            "selected": "linear_dml",
+            "candidates": (
+                Candidate(method="LinearDML", score=0.30, selected=True),
+                Candidate(method="T-learner", score=0.10),
+                Candidate(method="DRLearner (linear final stage)", score=0.25),
+                Candidate(method="X-learner", note="not scored"),
+            ),
+        }
+    )
+    round_one = CritiqueRound(
+        round=1,
+        effect=RoundEffect(
+            estimate=1, ci_low=0, ci_high=2, std_error=1, n=10, method="m", adjustment_set=[]
+        ),
+        checks=failed("placebo_treatment"),
+        verdict="unreliable",
+        claim="inconclusive",
+        actions=[Action(name="switch_nuisance", check="placebo_treatment")],
+    )
+    critique = Critique(verdict="unreliable", rounds=1, checks=[], history=[round_one])
+    state = state_with(effect=chosen, critique=critique)
+    # the other nuisance family was tried in round one: the estimator is next
+    actions, _ = rules_choice(failed("placebo_treatment"), state)
+    assert [a.name for a in actions] == ["switch_estimator"]
+    plan, applied = apply_actions(state.plan, actions, state)
+    assert plan.estimators == ["dr_learner"]
+    assert applied[0].change.startswith("estimator LinearDML -> DRLearner")
+    # with no scored alternative (a single fitted candidate) there is nothing to switch to
+    alone = chosen.model_copy(update={"candidates": chosen.candidates[:1]})
+    none_left, unanswered = rules_choice(
+        failed("placebo_treatment"), state_with(effect=alone, critique=critique)
+    )
+    assert none_left == [] and unanswered == ["placebo_treatment"]
 
 
 def test_implausible_edges_are_forbidden_and_reach_the_knowledge():
