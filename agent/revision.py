@@ -79,7 +79,7 @@ def _switch_algorithm(plan: Plan, state: AnalysisState) -> tuple[Plan, str]:
         choice = forced_choice(facts, new)
         update |= choice.model_dump(include=set(SETTINGS))
     return (
-        plan.model_copy(update=update),
+        Plan.model_validate({**plan.model_dump(), **update}),  # the choice's tuples become lists
         f"discovery algorithm {plan.discovery_algorithm} -> {new}",
     )
 

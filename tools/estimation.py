@@ -24,7 +24,6 @@ are dropped first, and the trimming is reported.
 from __future__ import annotations
 
 import time
-import warnings as pywarnings
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -54,6 +53,7 @@ from tools.types import (
     PossibleEffect,
     Trimming,
 )
+from tools.warning_capture import captured_warnings
 
 LABELS: dict[str, str] = {
     "linear_dml": "LinearDML",
@@ -493,11 +493,13 @@ def select_estimator(
             return f"{type(err).__name__}: {err}".splitlines()[0]
 
     jobs = [(name, split) for name in names for split in splits]
-    with threadpool_limits(limits=1), pywarnings.catch_warnings():
-        pywarnings.simplefilter("ignore")
-        with ThreadPoolExecutor(max_workers=params.n_jobs) as pool:
-            residuals = list(pool.map(residual_task, splits))
-            fitted = list(pool.map(fit_task, jobs))
+    with (
+        threadpool_limits(limits=1),
+        captured_warnings(),  # the workers' warnings are dropped while it is open
+        ThreadPoolExecutor(max_workers=params.n_jobs) as pool,
+    ):
+        residuals = list(pool.map(residual_task, splits))
+        fitted = list(pool.map(fit_task, jobs))
     losses: dict[str, np.ndarray] = {}
     predictions: dict[str, list[np.ndarray]] = {}
     failures: dict[str, str] = {}
@@ -661,10 +663,12 @@ def _bootstrap(
         return _point(fitted, xb, sub)
 
     resamples = bootstrap_size(len(y), params.bootstrap)
-    with threadpool_limits(limits=1), pywarnings.catch_warnings():
-        pywarnings.simplefilter("ignore")
-        with ThreadPoolExecutor(max_workers=params.n_jobs) as pool:
-            draws = list(pool.map(one, range(resamples)))
+    with (
+        threadpool_limits(limits=1),
+        captured_warnings(),
+        ThreadPoolExecutor(max_workers=params.n_jobs) as pool,
+    ):
+        draws = list(pool.map(one, range(resamples)))
     ates = np.stack([d[0] for d in draws])
     atts = np.stack([d[1] for d in draws])
     se = ates.std(axis=0, ddof=1)
@@ -738,8 +742,7 @@ def estimate_effect(
     _check_groups(tdata, treatment)
     warnings: list[str] = []
     started = time.perf_counter()
-    with threadpool_limits(limits=1), pywarnings.catch_warnings(record=True) as caught:
-        pywarnings.simplefilter("always")
+    with threadpool_limits(limits=1), captured_warnings() as caught:
         fam_y, fam_t, chosen = choose_families(
             x_all, tdata.values, y_all, tdata.kind != "continuous", params
         )
@@ -771,8 +774,7 @@ def estimate_effect(
         Candidate(method=LABELS[s], note=f"not applicable to a {tdata.kind} treatment")
         for s in skipped
     ]
-    with threadpool_limits(limits=1), pywarnings.catch_warnings(record=True) as caught_fit:
-        pywarnings.simplefilter("always")
+    with threadpool_limits(limits=1), captured_warnings() as caught_fit:
         est = fit_estimator(name, families, tkeep, x, tkeep.values, y, params)
         if name in ANALYTIC:
             inference = _analytic(est, x, tkeep)

@@ -11,7 +11,6 @@ asymptotically independent).
 from __future__ import annotations
 
 import time
-import warnings as pywarnings
 
 import numpy as np
 import pandas as pd
@@ -28,6 +27,7 @@ from tools.estimation import (
     single_contrast_treatment,
 )
 from tools.types import Candidate, EffectEstimate, EstimationParams
+from tools.warning_capture import captured_warnings
 
 
 def _dml_effect(
@@ -78,8 +78,7 @@ def estimate_frontdoor(
     t_col = tdata.values.astype(float).reshape(-1, 1)
     w2 = t_col if w2_block is None else np.hstack([t_col, w2_block])
     stage1, stage2, families = [], [], []
-    with threadpool_limits(limits=1), pywarnings.catch_warnings():
-        pywarnings.simplefilter("ignore")
+    with threadpool_limits(limits=1), captured_warnings():
         for m in mediators:
             mv = frame[m].astype(float).to_numpy()
             a, se_a, fam_a = _dml_effect(mv, tdata.values, w1, discrete, params)

@@ -9,7 +9,6 @@ instrument identifies the effect for compliers (LATE), not the ATE; the report s
 from __future__ import annotations
 
 import time
-import warnings as pywarnings
 
 import numpy as np
 import pandas as pd
@@ -25,6 +24,7 @@ from tools.estimation import (
     single_contrast_treatment,
 )
 from tools.types import Candidate, EffectEstimate, EstimationParams
+from tools.warning_capture import captured_warnings
 
 
 def estimate_iv(
@@ -47,8 +47,7 @@ def estimate_iv(
     if discrete_z:
         z = (z[:, 0] == z[:, 0].max()).astype(int)
     fam_y, fam_t, chosen = choose_families(None, tdata.values, y, discrete_t, params)
-    with threadpool_limits(limits=1), pywarnings.catch_warnings():
-        pywarnings.simplefilter("ignore")
+    with threadpool_limits(limits=1), captured_warnings():
         t_model = classifier if discrete_t else regressor
         models = {
             "model_y_xw": regressor(fam_y, params.seed),
