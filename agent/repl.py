@@ -34,7 +34,7 @@ from agent.chat.views import (
 )
 from agent.context import RunContext
 from agent.report.figures import draw_graph_png
-from agent.report.render import check_out_dir, choose_out_dir
+from agent.report.render import check_out_dir, choose_out_dir, fmt
 from agent.run import run_analysis
 from agent.session import (
     Session,
@@ -342,8 +342,10 @@ def describe(state: AnalysisState) -> str:
     parts = [f"data {req.data_path}" if req.data_path else "no data"]
     if req.treatment or req.outcome:
         parts.append(f"effect of {req.treatment or '?'} on {req.outcome or '?'}")
-    if state.effect:
-        parts.append(f"estimate {state.effect.estimate:.4g}")
+    if state.effect and state.effect.estimate is None:
+        parts.append(f"{len(state.effect.possible_effects)} possible effects, no single estimate")
+    elif state.effect:
+        parts.append(f"estimate {fmt(state.effect.estimate)}")
     elif state.discovery:
         parts.append(f"graph of {len(state.discovery.graph.edges)} edges")
     if state.rerun_from:

@@ -278,3 +278,33 @@ def test_a_pasted_cladder_question_is_answered_with_its_derivation(tmp_path):
     text = later.transcript
     assert "answer: yes" in text and "ATE" in text
     assert "formalised by the parser; critique: robust" in text
+
+
+def test_the_session_line_names_possible_effects_instead_of_a_number():
+    from agent.repl import describe
+    from agent.state import AnalysisRequest, AnalysisState
+    from tools.types import EffectEstimate, PossibleEffect
+
+    possible = EffectEstimate(
+        method="LinearDML per set",
+        treatment="t",
+        outcome="y",
+        treatment_kind="continuous",
+        estimate=None,
+        ci_low=None,
+        ci_high=None,
+        std_error=None,
+        n=100,
+        adjustment_set=(),
+        naive_estimate=None,
+        status="possible_effects",
+        possible_effects=(
+            PossibleEffect(adjustment_set=(), members=1, estimate=1.5, ci_low=1.4, ci_high=1.6),
+            PossibleEffect(adjustment_set=("a",), members=1, estimate=1.0, ci_low=0.9, ci_high=1.1),
+        ),
+    )
+    request = AnalysisRequest(data_path="d.csv", treatment="t", outcome="y")
+    line = describe(AnalysisState(request=request, effect=possible))
+    assert "2 possible effects, no single estimate" in line
+    single = possible.model_copy(update={"estimate": 1234.5, "status": "estimated"})
+    assert "estimate 1,234" in describe(AnalysisState(request=request, effect=single))
