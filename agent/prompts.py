@@ -9,13 +9,24 @@ instructions.
 from __future__ import annotations
 
 import json
+import sys
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+
+def _prompts_dir() -> Path:
+    """The repository's `prompts/` (source checkouts, editable installs), else the copy a wheel
+    install puts under `<prefix>/share/causal-agent/prompts` (pyproject `data-files`)."""
+    source = Path(__file__).resolve().parent.parent / "prompts"
+    if source.is_dir():
+        return source
+    return Path(sys.prefix) / "share" / "causal-agent" / "prompts"
+
+
+PROMPTS_DIR = _prompts_dir()
 
 
 @lru_cache(maxsize=1)
