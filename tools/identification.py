@@ -199,10 +199,19 @@ def minimal_set(
     return tuple(sorted(found[0].get_adjustment_variables()))
 
 
+LATENT_OPTIMAL_MAX_NODES = 15
+"""dowhy's efficient-set search lists every simple path (exponential in dense graphs); with
+latent nodes it is used only on graphs this small (user graphs, typically)."""
+
+
 def optimal_set(
     g: nx.DiGraph, treatment: str, outcome: str, observed: list[str]
 ) -> tuple[str, ...] | None:
     """The efficient adjustment set, or None when it does not exist (latent variables)."""
+    if set(g.nodes) <= set(observed):
+        return _o_set(g, treatment, outcome)
+    if g.number_of_nodes() > LATENT_OPTIMAL_MAX_NODES:
+        return None
     try:
         eb = _dowhy()["EfficientBackdoor"](g.copy(), [treatment], [outcome], observed)
         found = tuple(sorted(eb.optimal_adj_set()))
@@ -210,6 +219,20 @@ def optimal_set(
         return None
     # dowhy's sufficient conditions are checked; the d-separation check guards the rest.
     return found if is_valid_adjustment(g, treatment, outcome, found) else None
+
+
+def _o_set(g: nx.DiGraph, treatment: str, outcome: str) -> tuple[str, ...] | None:
+    """The O-set of Henckel, Perković and Maathuis (2022) on a DAG without latent nodes, in
+    polynomial time: pa(cn) minus forb, where cn are the nodes on causal paths from the treatment
+    to the outcome (the treatment excluded) and forb their descendants plus the treatment."""
+    if outcome not in nx.descendants(g, treatment):
+        return None
+    causal = nx.descendants(g, treatment) & (nx.ancestors(g, outcome) | {outcome})
+    forb = {treatment} | causal
+    for node in causal:
+        forb |= nx.descendants(g, node)
+    parents = set().union(*(set(g.predecessors(node)) for node in causal))
+    return tuple(sorted(parents - forb))
 
 
 def _latent_partners(graph: CausalGraph, node: str) -> list[str]:
