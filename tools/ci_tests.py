@@ -57,12 +57,19 @@ class DegenerateGaussian(CIT_Base):
         by = [c for v in ys for c in self.blocks[v]]
         bz = [c for v in condition_set for c in self.blocks[v]]
         joint = self._residual_cov(bx + by, bz)
-        _, logdet_joint = np.linalg.slogdet(joint)
-        _, logdet_x = np.linalg.slogdet(joint[: len(bx), : len(bx)])
-        _, logdet_y = np.linalg.slogdet(joint[len(bx) :, len(bx) :])
-        log_lambda = min(logdet_joint - logdet_x - logdet_y, 0.0)
-        scale = self.sample_size - len(bz) - (len(bx) + len(by) + 3) / 2
-        p = float(chi2.sf(-max(scale, 1.0) * log_lambda, len(bx) * len(by)))
+        sign_joint, logdet_joint = np.linalg.slogdet(joint)
+        sign_x, logdet_x = np.linalg.slogdet(joint[: len(bx), : len(bx)])
+        sign_y, logdet_y = np.linalg.slogdet(joint[len(bx) :, len(bx) :])
+        if sign_x <= 0 or sign_y <= 0 or not np.isfinite(logdet_x + logdet_y):
+            # X or Y is a function of Z (e.g. an indicator column of a categorical in Z): nothing
+            # is left to depend on, so independent given Z (the log-ratio would be -inf - -inf)
+            p = 1.0
+        elif sign_joint <= 0 or not np.isfinite(logdet_joint):
+            p = 0.0  # X and Y determine each other given Z
+        else:
+            log_lambda = min(logdet_joint - logdet_x - logdet_y, 0.0)
+            scale = self.sample_size - len(bz) - (len(bx) + len(by) + 3) / 2
+            p = float(chi2.sf(-max(scale, 1.0) * log_lambda, len(bx) * len(by)))
         self.pvalue_cache[key] = p
         return p
 

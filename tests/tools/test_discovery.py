@@ -154,6 +154,26 @@ def test_degenerate_gaussian_reads_categories_as_categories():
     assert adjacencies(dg.graph) == {frozenset(("group", "y"))}
 
 
+def test_degenerate_gaussian_reads_a_column_determined_by_the_conditioning_set_as_independent():
+    """LaLonde has `race` (categorical) next to its indicator `black`: given race, black is fixed,
+    so the log-likelihood ratio would be -inf - -inf. The test must answer, not return NaN."""
+    import warnings
+
+    from tools.ci_tests import DegenerateGaussian
+
+    rng = np.random.default_rng(0)
+    race = rng.integers(0, 3, 2000)
+    black = (race == 1).astype(float)
+    y = 2.0 * black + rng.normal(size=2000)
+    data = np.column_stack([race, black, y])
+    test = DegenerateGaussian(data, categorical=(0,))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "invalid value" RuntimeWarning
+        assert test(1, 2, [0]) == 1.0  # black given race: nothing left to depend on
+        assert test(0, 1) == 0.0  # race and its indicator determine each other
+        assert test(1, 2) < 1e-6  # an ordinary, strong dependence still reads as one
+
+
 def test_kernel_test_runs_on_a_bounded_seeded_subsample():
     rng = np.random.default_rng(1)
     x = rng.normal(size=3000)
