@@ -7,6 +7,11 @@ File format (every key optional)::
     required: ["education -> income"]              # or [[education, income]]
     forbidden: ["income -> age"]
 
+Tetrad's knowledge is read too: its text file (`/knowledge`, `addtemporal` tiers with `*` for
+"no edges within this tier", `forbiddirect`, `requiredirect`) and the JSON export of it, whose
+`forbid_within_tier` flags do the same as `*` (its `renamed_from_original` and
+`variables_not_in_any_tier` keys are bookkeeping and are ignored).
+
 Every name must be a column; contradictions (an edge both required and forbidden, a required edge
 against the tier order, a cycle of required edges) are errors, not silently resolved.
 """
@@ -24,7 +29,8 @@ import yaml
 from tools.errors import InputError
 from tools.types import EdgeOrigin, Knowledge
 
-KNOWN_KEYS = {"descriptions", "tiers", "required", "forbidden"}
+KNOWN_KEYS = {"descriptions", "tiers", "required", "forbidden", "forbid_within_tier"}
+TETRAD_BOOKKEEPING = {"renamed_from_original", "variables_not_in_any_tier"}
 
 
 def _edge(item: Any, where: str) -> tuple[str, str]:
@@ -45,7 +51,7 @@ def parse_knowledge(raw: Any, source: str) -> Knowledge:
         raw = {}
     if not isinstance(raw, dict):
         raise InputError(f"{source}: knowledge must be a mapping with keys {sorted(KNOWN_KEYS)}")
-    unknown = set(raw) - KNOWN_KEYS
+    unknown = set(raw) - KNOWN_KEYS - TETRAD_BOOKKEEPING
     if unknown:
         raise InputError(
             f"{source}: unknown key(s) {sorted(unknown)}; allowed: {sorted(KNOWN_KEYS)}"
@@ -56,9 +62,24 @@ def parse_knowledge(raw: Any, source: str) -> Knowledge:
     descriptions = raw.get("descriptions") or {}
     if not isinstance(descriptions, dict):
         raise InputError(f"{source}: 'descriptions' must map variable names to text")
+    within = raw.get("forbid_within_tier") or []
+    if not isinstance(within, list) or (within and len(within) != len(tiers_raw)):
+        raise InputError(
+            f"{source}: 'forbid_within_tier' must be a list of true/false, one per tier "
+            f"({len(tiers_raw)})"
+        )
+    inside = [
+        (str(a), str(b))
+        for tier, forbid in zip(tiers_raw, within, strict=False)
+        if forbid
+        for a in tier
+        for b in tier
+        if a != b
+    ]
     return Knowledge(
         required=tuple(_edge(e, f"{source}: required") for e in raw.get("required") or []),
-        forbidden=tuple(_edge(e, f"{source}: forbidden") for e in raw.get("forbidden") or []),
+        forbidden=tuple(_edge(e, f"{source}: forbidden") for e in raw.get("forbidden") or [])
+        + tuple(inside),
         tiers=tuple(tuple(str(v) for v in tier) for tier in tiers_raw),
         descriptions={str(k): str(v) for k, v in descriptions.items()},
         source=source,
@@ -70,6 +91,8 @@ def load_knowledge(path: str | Path) -> Knowledge:
     if not path.is_file():
         raise InputError(f"knowledge file not found: {path}")
     text = path.read_text(encoding="utf-8")
+    if text.lstrip().startswith("/knowledge"):
+        return parse_knowledge(_tetrad(text, str(path)), str(path))
     try:
         raw = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as err:
@@ -78,6 +101,26 @@ def load_knowledge(path: str | Path) -> Knowledge:
             f"knowledge file {path} is not valid {path.suffix[1:] or 'YAML'}: {first}"
         ) from err
     return parse_knowledge(raw, str(path))
+
+
+def _tetrad(text: str, source: str) -> dict[str, Any]:
+    """Tetrad's text format as the keys `parse_knowledge` reads."""
+    raw: dict[str, Any] = {"tiers": [], "forbid_within_tier": [], "forbidden": [], "required": []}
+    section = None
+    for number, line in enumerate(text.splitlines(), 1):
+        words = line.split()
+        if not words or words[0] == "/knowledge":
+            continue
+        if words[0] in ("addtemporal", "forbiddirect", "requiredirect") and len(words) == 1:
+            section = words[0]
+        elif section == "addtemporal" and words[0].rstrip("*").isdigit():
+            raw["tiers"].append(words[1:])
+            raw["forbid_within_tier"].append(words[0].endswith("*"))
+        elif section in ("forbiddirect", "requiredirect") and len(words) == 2:
+            raw["forbidden" if section == "forbiddirect" else "required"].append(words)
+        else:
+            raise InputError(f"{source}: line {number} is not Tetrad knowledge: {line.strip()!r}")
+    return raw
 
 
 def validate_knowledge(knowledge: Knowledge, columns: Iterable[str]) -> Knowledge:

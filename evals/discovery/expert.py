@@ -5,7 +5,6 @@ required ones, for the automatic choice without the knowledge and with it (`--kn
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ import pandas as pd
 from evals.discovery.benchmark import Benchmark
 from evals.discovery.loaders import SHARED_DATA
 from tools.discovery import discover
-from tools.knowledge import parse_knowledge
+from tools.knowledge import load_knowledge
 from tools.types import Knowledge
 
 CMU = (
@@ -63,24 +62,10 @@ def cmu_dataset(name: str, root: Path = SHARED_DATA) -> ExpertBenchmark:
     )
     frame = pd.read_csv(folder / csv)
     frame = frame.apply(lambda c: c if pd.api.types.is_numeric_dtype(c) else pd.factorize(c)[0])
-    raw = json.loads((folder / "knowledge.json").read_text())
-    within = [
-        (a, b)
-        for tier, forbid in zip(raw["tiers"], raw["forbid_within_tier"], strict=True)
-        if forbid
-        for a in tier
-        for b in tier
-        if a != b
-    ]
     variables = pd.read_csv(folder / "variables.csv")
-    knowledge = parse_knowledge(
-        {
-            "tiers": raw["tiers"],
-            "forbidden": [*raw["forbidden"], *within],
-            "required": raw["required"],
-            "descriptions": dict(zip(variables["variable"], variables["description"], strict=True)),
-        },
-        f"{name}/knowledge.json",
+    described = dict(zip(variables["variable"], variables["description"], strict=True))
+    knowledge = load_knowledge(folder / "knowledge.json").model_copy(
+        update={"descriptions": described}
     )
     return ExpertBenchmark(
         name,

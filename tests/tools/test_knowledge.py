@@ -91,3 +91,56 @@ def test_merge_lets_the_base_win_and_says_what_it_left_out():
     assert merged.origin_of("age", "income") == "prior"
     assert merged.origin_of("education", "income") == "knowledge"
     assert len(notes) == 4 and all("left out" in n for n in notes)
+
+
+CMU = ["abalone", "airfoil-self-noise", "auto-mpg", "pima-diabetes", "wine-quality"]
+
+
+@pytest.mark.parametrize("name", [*CMU, "yacht-hydrodynamics"])
+def test_cmu_knowledge_reads_the_same_from_tetrad_text_and_json(name):
+    import pandas as pd
+
+    from tests.conftest import shared_path
+
+    folder = shared_path("data", "cmu_real_with_knowledge", name)
+    exported = load_knowledge(folder / "knowledge.json")
+    original = load_knowledge(folder / "knowledge_original_tetrad.txt")
+    # the JSON export renamed some of Tetrad's names to the CSV's columns (abalone)
+    renamed = json.loads((folder / "knowledge.json").read_text())["renamed_from_original"]
+    text = original.model_copy(
+        update={
+            "tiers": tuple(tuple(renamed.get(v, v) for v in t) for t in original.tiers),
+            "forbidden": tuple(
+                (renamed.get(a, a), renamed.get(b, b)) for a, b in original.forbidden
+            ),
+            "required": tuple((renamed.get(a, a), renamed.get(b, b)) for a, b in original.required),
+        }
+    )
+    assert text.tiers == exported.tiers
+    assert set(text.forbidden) == set(exported.forbidden)
+    assert set(text.required) == set(exported.required)
+    # every edge the dataset lists as forbidden (later tier -> earlier, inside a `*` tier,
+    # forbiddirect) is forbidden by what was read, and no required edge is
+    listed = pd.read_csv(folder / "forbidden_edges.csv")
+    for a, b in listed[["source", "target"]].itertuples(index=False):
+        assert is_forbidden(text, a, b), (a, b)
+    assert not any(is_forbidden(text, a, b) for a, b in text.required)
+
+
+def test_tetrad_text_marks_and_bad_lines(tmp_path):
+    good = tmp_path / "k.txt"
+    good.write_text(
+        "/knowledge\naddtemporal\n\n1* a b\n2 c\n\nforbiddirect\nc a\n\nrequiredirect\na c\n"
+    )
+    read = load_knowledge(good)
+    assert read.tiers == (("a", "b"), ("c",))
+    assert set(read.forbidden) == {("a", "b"), ("b", "a"), ("c", "a")}
+    assert read.required == (("a", "c"),)
+    bad = tmp_path / "bad.txt"
+    bad.write_text("/knowledge\naddtemporal\n1 a b\nforbiddirect\na b c\n")
+    with pytest.raises(InputError, match="line 5 is not Tetrad knowledge"):
+        load_knowledge(bad)
+    uneven = tmp_path / "uneven.json"
+    uneven.write_text(json.dumps({"tiers": [["a"], ["b"]], "forbid_within_tier": [True]}))
+    with pytest.raises(InputError, match="one per tier"):
+        load_knowledge(uneven)
