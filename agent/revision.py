@@ -182,6 +182,7 @@ MENU: dict[ActionName, MenuItem] = {
         "estimate",
         lambda s: (
             s.effect is not None
+            and s.effect.strategy == "backdoor"
             and s.effect.treatment_kind == "binary"
             and s.plan.trim_propensity is None
         ),

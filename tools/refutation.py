@@ -2,9 +2,13 @@
 
 Refit refuters re-run the same estimator (the nuisance models already selected for the estimate,
 so a refit costs one fit, never a new selection) on altered data: placebo treatment, random common
-cause, and half-samples (data subsets, subsampling spread). Sensitivity (`tools.sensitivity`),
-overlap (`tools.overlap`) and the graph checks (`tools.falsification`) need no refit. `run_checks`
-runs them all concurrently and applies the documented verdict rules:
+cause, and half-samples (data subsets, subsampling spread). They reach the estimator only through a
+`Refit` (rows, treatment column, extra covariates -> estimate): back-door by default, and the
+agent passes the front-door or IV estimator's own refit, so those results are attacked too.
+Sensitivity (`tools.sensitivity`), overlap (`tools.overlap`) and the graph checks
+(`tools.falsification`) need no refit; sensitivity and overlap are back-door, single-contrast
+notions and do not run otherwise. `run_checks` runs them all concurrently and applies the
+documented verdict rules:
 
 - robust: every check passes;
 - fragile: exactly one check fails and it is not critical;
@@ -72,22 +76,26 @@ def same_estimator(effect: EffectEstimate, params: EstimationParams) -> Estimati
     return params.model_copy(update=update)
 
 
-def _refit(
-    data: pd.DataFrame,
-    effect: EffectEstimate,
-    params: EstimationParams,
-    categorical: tuple[str, ...],
-    treatment: str | None = None,
-    extra: tuple[str, ...] = (),
-) -> EffectEstimate:
-    return estimate_ate(
-        data,
-        treatment or effect.treatment,
-        effect.outcome,
-        effect.adjustment_set + extra,
-        same_estimator(effect, params),
-        categorical,
-    )
+Refit = Callable[[pd.DataFrame, str, tuple[str, ...]], EffectEstimate]
+"""(rows, treatment column, extra covariates) -> the same estimator's estimate on them."""
+
+
+def backdoor_refit(
+    effect: EffectEstimate, params: EstimationParams, categorical: tuple[str, ...] = ()
+) -> Refit:
+    """Refit the back-door estimator behind `effect`, extra covariates added to its set."""
+
+    def refit(data: pd.DataFrame, treatment: str, extra: tuple[str, ...]) -> EffectEstimate:
+        return estimate_ate(
+            data,
+            treatment,
+            effect.outcome,
+            effect.adjustment_set + extra,
+            same_estimator(effect, params),
+            categorical,
+        )
+
+    return refit
 
 
 def placebo_treatment(
@@ -95,6 +103,7 @@ def placebo_treatment(
     effect: EffectEstimate,
     params: EstimationParams,
     categorical: tuple[str, ...] = (),
+    refit: Refit | None = None,
 ) -> CheckResult:
     """Permute the treatment: a real effect should vanish, so the placebo must be near zero.
 
@@ -104,7 +113,8 @@ def placebo_treatment(
     rng = np.random.default_rng([params.seed, 1])
     data = frame.copy()
     data[PLACEBO_COLUMN] = rng.permutation(data[effect.treatment].to_numpy())
-    placebo = _refit(data, effect, params, categorical, treatment=PLACEBO_COLUMN)
+    refit = refit or backdoor_refit(effect, params, categorical)
+    placebo = refit(data, PLACEBO_COLUMN, ())
     z = abs(placebo.estimate) / max(placebo.std_error, 1e-12)
     passed = z <= Z_LIMIT or abs(placebo.estimate) < 0.1 * abs(effect.estimate)
     return CheckResult(
@@ -129,12 +139,14 @@ def random_common_cause(
     effect: EffectEstimate,
     params: EstimationParams,
     categorical: tuple[str, ...] = (),
+    refit: Refit | None = None,
 ) -> CheckResult:
     """Add an independent noise covariate: the estimate should move by less than one std. error."""
     rng = np.random.default_rng([params.seed, 2])
     data = frame.copy()
     data[RANDOM_CAUSE_COLUMN] = rng.normal(size=len(data))
-    altered = _refit(data, effect, params, categorical, extra=(RANDOM_CAUSE_COLUMN,))
+    refit = refit or backdoor_refit(effect, params, categorical)
+    altered = refit(data, effect.treatment, (RANDOM_CAUSE_COLUMN,))
     shift = abs(altered.estimate - effect.estimate)
     passed = shift <= max(effect.std_error, 1e-12)
     return CheckResult(
@@ -165,10 +177,12 @@ def subsamples(
     params: EstimationParams,
     categorical: tuple[str, ...] = (),
     resamples: int = 3,
+    refit: Refit | None = None,
 ) -> tuple[CheckResult, CheckResult]:
     """`subsample_checks` with the half-sample refits run one after the other."""
+    refit = refit or backdoor_refit(effect, params, categorical)
     fits = [
-        _refit(frame.iloc[rows], effect, params, categorical)
+        refit(frame.iloc[rows], effect.treatment, ())
         for rows in half_samples(len(frame), params.seed, resamples)
     ]
     return subsample_checks(effect, fits)
@@ -232,8 +246,10 @@ def overlap(
 ) -> CheckResult | str:
     """Propensity ranges, share outside common support and effective sample sizes (binary
     treatment; the propensity model is the treatment model family the estimator chose)."""
+    if effect.strategy != "backdoor":
+        return f"not assessed: the {effect.strategy} estimate does not weight by a propensity"
     if effect.treatment_kind != "binary":
-        return "not assessed: the treatment is continuous"
+        return f"not assessed: the treatment is {effect.treatment_kind}"
     if not effect.adjustment_set:
         return "not assessed: nothing is adjusted for, so every unit is comparable"
     family = effect.diagnostics.get("nuisance_t") or "linear"
@@ -273,11 +289,18 @@ def sensitivity(
     effect: EffectEstimate,
     params: EstimationParams,
     categorical: tuple[str, ...] = (),
-) -> CheckResult:
+) -> CheckResult | str:
     """Robustness value of the estimate, judged against the observed covariates: fails when a
     hidden confounder no stronger than one of them could move the 95% interval to include zero
     (or past it).
     An interval that already includes zero has nothing to explain away and passes."""
+    if effect.strategy != "backdoor":
+        return (
+            f"not run: the {effect.strategy} estimate does not rest on adjusting for every "
+            "confounder (the benchmark is back-door adjustment)"
+        )
+    if effect.treatment_kind == "multivalued":
+        return "not run: the robustness value is defined for a single contrast"
     w, names = _covariates(frame, effect.adjustment_set, categorical)
     dof = max(effect.n - len(names) - 2, 3)
     t_stat = effect.estimate / max(effect.std_error, 1e-12)
@@ -352,6 +375,11 @@ class CritiqueInputs:
     graph_frame: pd.DataFrame | None = None
     """The whole analysed table for the graph checks when `frame` is trimmed: selecting units
     by propensity makes their causes dependent, so the graph is tested on everyone."""
+    refit: Refit | None = None
+    """How to re-run the estimator (front-door, IV); None: back-door on `effect.adjustment_set`."""
+
+    def refitter(self) -> Refit:
+        return self.refit or backdoor_refit(self.effect, self.params, self.categorical)
 
 
 CheckFn = Callable[[CritiqueInputs], "CheckResult | tuple[CheckResult, ...] | str"]
@@ -379,8 +407,12 @@ def _graph_plausibility(i: CritiqueInputs) -> CheckResult | str:
 CHECKS: dict[str, CheckFn] = {
     # longest first, so the workers finish together; "subsamples" (data_subsets and
     # bootstrap_spread) is scheduled by `run_checks` as one task per half-sample, ahead of these
-    "placebo_treatment": _refuter(placebo_treatment),
-    "random_common_cause": _refuter(random_common_cause),
+    "placebo_treatment": lambda i: placebo_treatment(
+        i.frame, i.effect, i.params, i.categorical, refit=i.refitter()
+    ),
+    "random_common_cause": lambda i: random_common_cause(
+        i.frame, i.effect, i.params, i.categorical, refit=i.refitter()
+    ),
     "graph_falsification": _graph_falsification,
     "overlap": _refuter(overlap),
     "sensitivity": _refuter(sensitivity),
@@ -417,11 +449,12 @@ def run_checks(
     The half-sample refits are separate tasks, so the longest check does not run alone."""
     chosen = [n for n in CHECKS if names is None or n in names]
     halves = half_samples(len(inputs.frame), inputs.params.seed, inputs.resamples)
+    refit = inputs.refitter()
     with ThreadPoolExecutor(max_workers=max(1, n_jobs)) as pool:
         half_futures = [
             pool.submit(
                 _timed,
-                lambda i, rows=rows: _refit(i.frame.iloc[rows], i.effect, i.params, i.categorical),
+                lambda i, rows=rows: refit(i.frame.iloc[rows], i.effect.treatment, ()),
                 inputs,
             )
             for rows in (halves if names is None or "subsamples" in names else [])

@@ -1,8 +1,10 @@
 """critique: attack the estimate, give a verdict, and re-plan when it does not survive.
 
-All checks of `tools.refutation` run concurrently on exactly the rows the estimate used. The
-verdict and the claim come from the documented rules there. When checks fail, actions are chosen
-from the fixed menu of `agent.revision`: by the LLM when one is configured for the task
+All checks of `tools.refutation` run concurrently on exactly the rows the estimate used; the
+refit checks re-run the estimator the identification licensed (back-door, front-door or IV, see
+`strategy_refit`). Possible effects (no single number) are not attacked. The verdict and the
+claim come from the documented rules there. When checks fail, actions are chosen from the fixed
+menu of `agent.revision`: by the LLM when one is configured for the task
 "critique" (its answer must name available menu items, else the rules decide and a warning says
 so), otherwise by the offline rules. The plan node applies them and the graph loops back
 (`agent.graph.after_critique`), at most `MAX_ROUNDS` rounds in all. Every round is kept in the
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import time
 
+import pandas as pd
 from pydantic import BaseModel, ValidationError
 
 from agent.context import RunContext
@@ -29,8 +32,11 @@ from agent.state import (
     Revision,
     RoundEffect,
 )
-from tools.refutation import CritiqueInputs, run_checks
-from tools.types import CheckResult, EffectEstimate
+from tools.errors import InputError
+from tools.frontdoor import estimate_frontdoor
+from tools.iv import estimate_iv
+from tools.refutation import CritiqueInputs, Refit, run_checks
+from tools.types import CheckResult, EffectEstimate, EstimationParams
 
 SUBSAMPLES = 3
 """Half-samples for bootstrap_spread, besides the split pair of data_subsets."""
@@ -98,14 +104,45 @@ def round_effect(state: AnalysisState) -> RoundEffect:
 
 
 def skip_reason(effect: EffectEstimate) -> str | None:
-    """Why the refuters cannot attack this estimate (they refit single-contrast back-door
-    estimates), or None."""
+    """Why there is nothing to attack, or None."""
     if effect.estimate is None:
         return "no single estimate to attack (possible effects)"
-    if effect.strategy != "backdoor" or effect.treatment_kind == "multivalued":
-        what = effect.strategy if effect.strategy != "backdoor" else "multi-valued"
-        return f"the refuters refit single-contrast back-door estimates, not {what}"
     return None
+
+
+def strategy_refit(state: AnalysisState, ctx: RunContext, params: EstimationParams) -> Refit | None:
+    """The front-door or IV estimator as a `Refit` for the refuters (None: back-door, the
+    refuters' default). Extra covariates join both front-door stages; IV adjusts for none, so a
+    random common cause does not apply to it."""
+    ident, req = state.identification, state.request
+    if ident.strategy not in ("frontdoor", "iv"):
+        return None
+    codings = ctx.tables.prepared(req.data_path, req.max_rows, req.seed, state.profile).codings
+    categorical = categorical_columns(state)
+
+    def refit(data: pd.DataFrame, treatment: str, extra: tuple[str, ...]) -> EffectEstimate:
+        labels = codings.get(treatment) if treatment == ident.treatment else None
+        if ident.strategy == "iv":
+            if extra:
+                raise InputError("the IV estimator adjusts for no covariates")
+            fit = estimate_iv(
+                data, treatment, ident.outcome, ident.instruments, params, categorical, labels
+            )
+        else:
+            fit = estimate_frontdoor(
+                data,
+                treatment,
+                ident.outcome,
+                ident.mediators,
+                ident.first_stage_set + extra,
+                ident.second_stage_set + extra,
+                params,
+                categorical,
+                labels,
+            )
+        return fit.effect
+
+    return refit
 
 
 @node("critique", needs=("effect",))
@@ -138,10 +175,11 @@ def critique(state: AnalysisState, ctx: RunContext) -> Step:
     prior = tuple(
         (e.source, e.target, e.confidence) for e in (state.prior.edges if state.prior else [])
     )
+    params = estimation_params(state)
     inputs = CritiqueInputs(
         frame=frame,
         effect=effect,
-        params=estimation_params(state),
+        params=params,
         categorical=categorical_columns(state),
         graph=state.graph,
         knowledge=state.knowledge,
@@ -150,6 +188,7 @@ def critique(state: AnalysisState, ctx: RunContext) -> Step:
         resamples=SUBSAMPLES,
         seed=req.seed,
         graph_frame=whole if population else None,
+        refit=strategy_refit(state, ctx, params),
     )
     # The checks are deterministic: the same estimate on a graph of the same shape (edge
     # confidences aside) gets the same results, so an ineffective revision costs no refits.

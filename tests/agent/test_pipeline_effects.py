@@ -1,6 +1,6 @@
-"""The state machine on graphs a user declares: front-door, possible effects, not identified,
-multi-valued treatments. Until `--graph` lands, the declared graph replaces discovery's output
-(the identify node works on whatever graph the state holds)."""
+"""The state machine on declared graphs: front-door, IV, possible effects, not identified,
+multi-valued treatments. The declared graph replaces discovery's output here (the identify node
+works on whatever graph the state holds); tests/agent/test_cli.py covers `--graph` itself."""
 
 import json
 from pathlib import Path
@@ -15,7 +15,7 @@ from agent.context import RunContext
 from agent.llm.offline import OfflineLLM
 from agent.run import run_analysis
 from agent.state import AnalysisRequest
-from evals.effects.data import frontdoor, graph, orientation_matters
+from evals.effects.data import frontdoor, graph, instrument, orientation_matters
 from tools.errors import InputError
 from tools.types import DiscoveryResult
 
@@ -48,8 +48,27 @@ def test_declared_latent_confounder_gives_the_frontdoor_estimate(monkeypatch, tm
     assert abs(effect["estimate"] - case.truth.ate) <= 0.10 * case.truth.ate
     assert effect["strategy"] == "frontdoor"
     assert "front-door formula" in report and "sum_m P(m=m" in report
-    critique = {r.node: r for r in state.trail}["critique"]
-    assert critique.status == "ok" and "skipped" in critique.summary
+    # attacked with its own estimator: placebo, random cause in both stages, half-samples
+    checks = {c["name"]: c for c in result["critique"]["checks"]}
+    assert {"placebo_treatment", "random_common_cause", "data_subsets"} <= set(checks)
+    assert checks["placebo_treatment"]["passed"] and abs(checks["placebo_treatment"]["value"]) < 0.2
+    assert "sensitivity" not in checks and "overlap" not in checks
+    assert any(s.startswith("sensitivity: not run") for s in result["critique"]["skipped"])
+
+
+def test_an_instrument_estimate_is_attacked_with_the_iv_estimator(monkeypatch, tmp_path):
+    case = instrument(n=3000, seed=3)
+    declare(monkeypatch, case.graph)
+    _, result, _ = run(case.frame, tmp_path, treatment="t", outcome="y")
+    effect = result["effect"]
+    assert effect["strategy"] == "iv"
+    assert abs(effect["estimate"] - case.truth.ate) <= 0.15 * abs(case.truth.ate)
+    checks = {c["name"]: c for c in result["critique"]["checks"]}
+    assert checks["placebo_treatment"]["passed"] and checks["data_subsets"]["passed"]
+    assert any(
+        "random_common_cause: not run" in s and "adjusts for no covariates" in s
+        for s in result["critique"]["skipped"]
+    )
 
 
 def test_orientation_the_data_cannot_decide_gives_possible_effects(monkeypatch, tmp_path):
@@ -107,3 +126,7 @@ def test_a_text_treatment_with_three_levels_gives_contrasts(tmp_path):
         truth = lift[level] - lift["coaching"]
         assert contrast["ci_low"] <= truth <= contrast["ci_high"], (level, contrast)
     assert "level vs coaching" in report
+    # the first contrast is attacked; the single-contrast checks say why they did not run
+    checks = {c["name"]: c for c in result["critique"]["checks"]}
+    assert checks["placebo_treatment"]["passed"]
+    assert any("single contrast" in s for s in result["critique"]["skipped"])
