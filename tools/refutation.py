@@ -171,23 +171,6 @@ def half_samples(n: int, seed: int, resamples: int = 3) -> list[np.ndarray]:
     return parts
 
 
-def subsamples(
-    frame: pd.DataFrame,
-    effect: EffectEstimate,
-    params: EstimationParams,
-    categorical: tuple[str, ...] = (),
-    resamples: int = 3,
-    refit: Refit | None = None,
-) -> tuple[CheckResult, CheckResult]:
-    """`subsample_checks` with the half-sample refits run one after the other."""
-    refit = refit or backdoor_refit(effect, params, categorical)
-    fits = [
-        refit(frame.iloc[rows], effect.treatment, ())
-        for rows in half_samples(len(frame), params.seed, resamples)
-    ]
-    return subsample_checks(effect, fits)
-
-
 def subsample_checks(
     effect: EffectEstimate, fits: list[EffectEstimate]
 ) -> tuple[CheckResult, CheckResult]:

@@ -23,7 +23,15 @@ _saved: tuple[Any, Any] | None = None
 _local = threading.local()
 
 
-def _record(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
+def _record(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    """`warnings.showwarning` while a capture is open: into this thread's list, if it has one."""
     sink = getattr(_local, "sink", None)
     if sink is not None:
         sink.append(warnings.WarningMessage(message, category, filename, lineno, file, line))

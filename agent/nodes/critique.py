@@ -110,14 +110,15 @@ def skip_reason(effect: EffectEstimate) -> str | None:
     return None
 
 
-def strategy_refit(state: AnalysisState, ctx: RunContext, params: EstimationParams) -> Refit | None:
+def strategy_refit(
+    state: AnalysisState, params: EstimationParams, codings: dict[str, dict[str, int]]
+) -> Refit | None:
     """The front-door or IV estimator as a `Refit` for the refuters (None: back-door, the
     refuters' default). Extra covariates join both front-door stages; IV adjusts for none, so a
     random common cause does not apply to it."""
-    ident, req = state.identification, state.request
+    ident = state.identification
     if ident.strategy not in ("frontdoor", "iv"):
         return None
-    codings = ctx.tables.prepared(req.data_path, req.max_rows, req.seed, state.profile).codings
     categorical = categorical_columns(state)
 
     def refit(data: pd.DataFrame, treatment: str, extra: tuple[str, ...]) -> EffectEstimate:
@@ -171,7 +172,7 @@ def critique(state: AnalysisState, ctx: RunContext) -> Step:
         state, ctx, effect.diagnostics.get("trim_family") or "linear"
     )
     req = state.request
-    whole = ctx.tables.prepared(req.data_path, req.max_rows, req.seed, state.profile).frame
+    prepared = ctx.tables.prepared(req.data_path, req.max_rows, req.seed, state.profile)
     prior = tuple(
         (e.source, e.target, e.confidence) for e in (state.prior.edges if state.prior else [])
     )
@@ -187,8 +188,8 @@ def critique(state: AnalysisState, ctx: RunContext) -> Step:
         ci_test=plan.ci_test,
         resamples=SUBSAMPLES,
         seed=req.seed,
-        graph_frame=whole if population else None,
-        refit=strategy_refit(state, ctx, params),
+        graph_frame=prepared.frame if population else None,
+        refit=strategy_refit(state, params, prepared.codings),
     )
     # The checks are deterministic: the same estimate on a graph of the same shape (edge
     # confidences aside) gets the same results, so an ineffective revision costs no refits.

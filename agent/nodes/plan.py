@@ -41,7 +41,7 @@ from tools.discovery_select import (
     forced_choice,
 )
 from tools.errors import InputError
-from tools.estimation import LABELS, default_candidates
+from tools.estimation import LABELS, default_candidates, treatment_data
 from tools.question import map_question
 from tools.types import CausalGraph, DataProfile
 from tools.user_graph import check_user_graph, load_user_graph
@@ -196,15 +196,6 @@ def revise(state: AnalysisState) -> Step:
     )
 
 
-def treatment_kind(profile: DataProfile, treatment: str) -> str:
-    """binary, multivalued (text labels) or continuous (numbers), as the estimator will code it."""
-    column = profile.column(treatment)
-    if column.n_unique == 2:
-        return "binary"
-    numeric = not column.dtype.startswith(("object", "str", "string", "category", "bool"))
-    return "continuous" if numeric else "multivalued"
-
-
 @node("plan", needs=("profile",))
 def plan(state: AnalysisState, ctx: RunContext) -> Step:
     if state.revision is not None and not state.revision.applied:
@@ -262,7 +253,9 @@ def plan(state: AnalysisState, ctx: RunContext) -> Step:
         chosen.question_rule = rule
     what = f"effect of {treatment} on {outcome}" if treatment else "discovery only"
     if treatment:
-        kind = treatment_kind(prof, treatment)
+        # coded exactly as the estimate step will code it
+        prepared = ctx.tables.prepared(req.data_path, req.max_rows, req.seed, prof)
+        kind = treatment_data(prepared.frame[treatment], prepared.codings.get(treatment)).kind
         chosen.estimators = list(default_candidates(kind))
         chosen.rationale.append(
             f"{kind} treatment: candidate estimators "

@@ -129,6 +129,21 @@ def failed(*names):
     return [CheckResult(name=n, passed=False, value=None, detail=f"{n} failed") for n in names]
 
 
+def tried_once(action: str, check: str, verdict: str) -> Critique:
+    """A critique whose first round failed `check` and chose `action`."""
+    first = CritiqueRound(
+        round=1,
+        effect=RoundEffect(
+            estimate=1, ci_low=0, ci_high=2, std_error=1, n=10, method="m", adjustment_set=[]
+        ),
+        checks=failed(check),
+        verdict=verdict,
+        claim="effect" if verdict == "fragile" else "inconclusive",
+        actions=[Action(name=action, check=check)],
+    )
+    return Critique(verdict=verdict, rounds=1, checks=first.checks, history=[first])
+
+
 def test_rules_map_failed_checks_to_menu_actions():
     state = state_with()
     checks = failed(
@@ -147,17 +162,7 @@ def test_rules_map_failed_checks_to_menu_actions():
 
 
 def test_rules_do_not_repeat_an_action_or_offer_what_cannot_apply():
-    tried = CritiqueRound(
-        round=1,
-        effect=RoundEffect(
-            estimate=1, ci_low=0, ci_high=2, std_error=1, n=10, method="m", adjustment_set=[]
-        ),
-        checks=failed("graph_falsification"),
-        verdict="fragile",
-        claim="effect",
-        actions=[Action(name="raise_alpha", check="graph_falsification")],
-    )
-    critique = Critique(verdict="fragile", rounds=1, checks=tried.checks, history=[tried])
+    critique = tried_once("raise_alpha", "graph_falsification", "fragile")
     state = state_with(critique=critique, effect=effect(kind="continuous"))
     actions, unanswered = rules_choice(failed("graph_falsification", "overlap"), state)
     # raise_alpha was tried: not again; the next discovery action (another algorithm) may answer
@@ -224,17 +229,7 @@ def test_switch_estimator_takes_the_runner_up_of_the_selection_once():
             ),
         }
     )
-    round_one = CritiqueRound(
-        round=1,
-        effect=RoundEffect(
-            estimate=1, ci_low=0, ci_high=2, std_error=1, n=10, method="m", adjustment_set=[]
-        ),
-        checks=failed("placebo_treatment"),
-        verdict="unreliable",
-        claim="inconclusive",
-        actions=[Action(name="switch_nuisance", check="placebo_treatment")],
-    )
-    critique = Critique(verdict="unreliable", rounds=1, checks=[], history=[round_one])
+    critique = tried_once("switch_nuisance", "placebo_treatment", "unreliable")
     state = state_with(effect=chosen, critique=critique)
     # the other nuisance family was tried in round one: the estimator is next
     actions, _ = rules_choice(failed("placebo_treatment"), state)
