@@ -42,6 +42,9 @@ class GraphFinding:
 
     check: CheckResult
     implicated: tuple[str, ...] = ()
+    doubted: tuple[str, ...] = ()
+    """Adjusted variables whose violations a reversed edge into the treatment or the outcome
+    would explain: the data suggest the treatment (or the outcome) may change them."""
 
 
 def blocks_backdoor(dag: nx.DiGraph, treatment: str, outcome: str, adjust: set[str]) -> bool:
@@ -68,6 +71,33 @@ def relevant(
         if opened:
             return True
     return False
+
+
+def position_doubted(
+    dag: nx.DiGraph, treatment: str, outcome: str, adjust: set[str], test: tuple
+) -> list[str]:
+    """Adjusted ends of a rejected `a ⊥ b | S` that an edge v -> treatment (or -> outcome)
+    reversed would explain: then v may be caused by the treatment, and adjusting for it would
+    remove part of the effect. Only a doubt: a missing edge elsewhere explains it as well."""
+    a, b, cond = test
+    doubted = []
+    for v in sorted({a, b} & adjust):
+        for anchor in (treatment, outcome):
+            if not dag.has_edge(v, anchor):
+                continue
+            dag.remove_edge(v, anchor)
+            try:
+                if nx.has_path(dag, v, anchor):
+                    continue
+                dag.add_edge(anchor, v)
+                explained = not d_separated(dag, {a}, {b}, set(cond))
+                dag.remove_edge(anchor, v)
+            finally:
+                dag.add_edge(v, anchor)
+            if explained:
+                doubted.append(v)
+                break
+    return doubted
 
 
 def adjustment_falsification(
@@ -100,6 +130,15 @@ def adjustment_falsification(
         hits = [k for k in holm if {k[0], k[1]} & left_out]
     after = nx.descendants(dag, treatment)
     implicated = tuple(sorted({v for k in hits for v in k[:2]} & left_out - after))
+    doubted = sorted(
+        {
+            v
+            for k in holm
+            if k not in hits
+            for v in position_doubted(dag, treatment, outcome, adjust, k)
+        }
+    )
+    rest = [k for k in holm if k not in hits and not set(k[:2]) & set(doubted)]
     worst = min(tests, key=lambda t: t[3])
     detail = (
         f"the graph implies {len(tests)} local independences; {len(holm)} rejected after Holm's "
@@ -110,54 +149,77 @@ def adjustment_falsification(
             "; the adjustment set does not block every back-door path of this graph itself (the "
             "identify step chose it to survive discovery errors)"
         )
-    ignored = len(holm) - len(hits)
-    if ignored:
-        detail += f"; {ignored} of them cannot change the adjustment set (not counted)"
+    if rest:
+        detail += f"; {len(rest)} of them cannot change the adjustment set (not counted)"
     if hits:
         shown = "; ".join(f"{a} ⊥ {b}" for a, b, _ in hits[:4])
         detail += f"; {len(hits)} could bring a left-out variable into the adjustment set ({shown})"
-    else:
+    if doubted:
+        detail += (
+            f"; the data suggest {treatment} may change {', '.join(doubted)} (adjusted for): an "
+            "edge reversed at the treatment or the outcome explains what the graph cannot"
+        )
+    if not hits and not doubted:
         detail += "; nothing the adjustment set depends on is falsified"
     check = CheckResult(
         name="graph_falsification",
         passed=not holm,
         value=len(hits) / len(tests),
         detail=detail,
-        counts=bool(hits),
+        counts=bool(hits or doubted),
         role="adjustment",
     )
-    return GraphFinding(check=check, implicated=implicated)
+    return GraphFinding(check=check, implicated=implicated, doubted=tuple(doubted))
 
 
 def judge_shift(
-    finding: GraphFinding, estimate: float, std_error: float, moved_to: float | None
+    finding: GraphFinding,
+    estimate: float,
+    std_error: float,
+    moved_to: float | None,
+    without_doubted: dict[str, float] | None = None,
 ) -> CheckResult:
-    """Finish a relevant finding with the refit that adds the implicated variables (or None)."""
+    """Finish a counted finding with the refits: `moved_to` adds the implicated left-out
+    variables (None: none can be added), `without_doubted` drops each doubted adjusted one.
+    Adding a confounder the graph's own order implies and seeing the number move is critical; a
+    doubted position that moves the number counts (fragile: another missing edge may explain
+    the violation instead); what moves nothing does not count."""
     check = finding.check
     if not check.counts:
         return check
-    if moved_to is None:
-        return check.model_copy(
-            update={
-                "detail": check.detail + "; the implicated variables cannot be adjusted for "
-                "(descendants of the treatment in the graph), so the set may be wrong"
-            }
+    se = max(std_error, 1e-12)
+    detail, counts, critical = check.detail, False, False
+    if finding.implicated or moved_to is not None or not finding.doubted:
+        if moved_to is None:
+            counts = True
+            detail += "; no variable it implicates can be adjusted for, so the set may be wrong"
+        else:
+            shift = abs(moved_to - estimate) / se
+            names = ", ".join(finding.implicated)
+            if shift > MOVE:
+                counts = critical = True
+                detail += (
+                    f"; adjusting for {names} as well moves the estimate from {estimate:.4g} to "
+                    f"{moved_to:.4g} ({shift:.1f} std. errors): the answer depends on the graph's "
+                    "error"
+                )
+            else:
+                detail += (
+                    f"; adjusting for {names} as well gives {moved_to:.4g} ({shift:.1f} std. "
+                    "errors away): the answer does not depend on it"
+                )
+    moving = {
+        v: alt for v, alt in (without_doubted or {}).items() if abs(alt - estimate) / se > MOVE
+    }
+    if moving:
+        counts = True
+        shown = ", ".join(
+            f"without {v} {alt:.4g} ({abs(alt - estimate) / se:.1f} std. errors away)"
+            for v, alt in moving.items()
         )
-    shift = abs(moved_to - estimate) / max(std_error, 1e-12)
-    names = ", ".join(finding.implicated)
-    if shift > MOVE:
-        return check.model_copy(
-            update={
-                "critical": True,
-                "detail": check.detail + f"; adjusting for {names} as well moves the estimate "
-                f"from {estimate:.4g} to {moved_to:.4g} ({shift:.1f} std. errors): the answer "
-                "depends on the graph's error",
-            }
-        )
-    return check.model_copy(
-        update={
-            "counts": False,
-            "detail": check.detail + f"; adjusting for {names} as well gives {moved_to:.4g} "
-            f"({shift:.1f} std. errors away): the answer does not depend on it (not counted)",
-        }
-    )
+        detail += f"; {shown}: the answer depends on whether the treatment can change it"
+    elif without_doubted:
+        detail += f"; dropping {', '.join(without_doubted)} one at a time moves nothing material"
+    if not counts:
+        detail += " (not counted)"
+    return check.model_copy(update={"detail": detail, "counts": counts, "critical": critical})
