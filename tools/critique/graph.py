@@ -43,8 +43,8 @@ class GraphFinding:
     check: CheckResult
     implicated: tuple[str, ...] = ()
     doubted: tuple[str, ...] = ()
-    """Adjusted variables whose violations a reversed edge into the treatment or the outcome
-    would explain: the data suggest the treatment (or the outcome) may change them."""
+    """Adjusted variables whose violations a reversed edge into the treatment would explain:
+    the data suggest the treatment may change them."""
 
 
 def blocks_backdoor(dag: nx.DiGraph, treatment: str, outcome: str, adjust: set[str]) -> bool:
@@ -76,27 +76,27 @@ def relevant(
 def position_doubted(
     dag: nx.DiGraph, treatment: str, outcome: str, adjust: set[str], test: tuple
 ) -> list[str]:
-    """Adjusted ends of a rejected `a ⊥ b | S` that an edge v -> treatment (or -> outcome)
-    reversed would explain: then v may be caused by the treatment, and adjusting for it would
-    remove part of the effect. Only a doubt: a missing edge elsewhere explains it as well."""
+    """Adjusted ends of a rejected `a ⊥ b | S` (the treatment not among them) that the edge
+    v -> treatment reversed would explain: then v may be caused by the treatment, and adjusting
+    for it would remove part of the effect. Only a doubt: a missing a - b edge explains it too.
+    A violation at the treatment itself is a missing edge there (v -> treatment keeps the set
+    valid), so it raises no doubt."""
     a, b, cond = test
     doubted = []
     for v in sorted({a, b} & adjust):
-        for anchor in (treatment, outcome):
-            if not dag.has_edge(v, anchor):
+        if treatment in (a, b) or not dag.has_edge(v, treatment):
+            continue
+        dag.remove_edge(v, treatment)
+        try:
+            if nx.has_path(dag, v, treatment):
                 continue
-            dag.remove_edge(v, anchor)
-            try:
-                if nx.has_path(dag, v, anchor):
-                    continue
-                dag.add_edge(anchor, v)
-                explained = not d_separated(dag, {a}, {b}, set(cond))
-                dag.remove_edge(anchor, v)
-            finally:
-                dag.add_edge(v, anchor)
-            if explained:
-                doubted.append(v)
-                break
+            dag.add_edge(treatment, v)
+            explained = not d_separated(dag, {a}, {b}, set(cond))
+            dag.remove_edge(treatment, v)
+        finally:
+            dag.add_edge(v, treatment)
+        if explained:
+            doubted.append(v)
     return doubted
 
 
@@ -157,7 +157,7 @@ def adjustment_falsification(
     if doubted:
         detail += (
             f"; the data suggest {treatment} may change {', '.join(doubted)} (adjusted for): an "
-            "edge reversed at the treatment or the outcome explains what the graph cannot"
+            "edge reversed at the treatment explains what the graph cannot"
         )
     if not hits and not doubted:
         detail += "; nothing the adjustment set depends on is falsified"
