@@ -10,8 +10,8 @@ from __future__ import annotations
 from agent.context import RunContext
 from agent.nodes.base import Step, node
 from agent.state import AnalysisState
-from tools.identification import check_graph_nodes
-from tools.identification import identify as identify_effect
+from tools.effects.graph_sets import check_graph_nodes
+from tools.effects.identification import identify as identify_effect
 
 
 def summary(result) -> str:

@@ -23,6 +23,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from evals.effects import data
+from tools.effects.identification import identify
 from tools.estimation import (
     LABELS,
     EffectFit,
@@ -36,7 +37,6 @@ from tools.estimation import (
     treatment_data,
 )
 from tools.frontdoor import estimate_frontdoor
-from tools.identification import identify
 from tools.iv import estimate_iv
 from tools.types import EstimationParams, IdentificationResult
 

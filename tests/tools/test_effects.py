@@ -6,10 +6,10 @@ import pandas as pd
 import pytest
 
 from evals.effects.data import frontdoor, heterogeneous, instrument, orientation_matters
+from tools.effects.identification import identify
 from tools.errors import InputError
 from tools.estimation import default_candidates, estimate_effect, estimate_possible_effects
 from tools.frontdoor import estimate_frontdoor
-from tools.identification import identify
 from tools.iv import estimate_iv
 from tools.types import EstimationParams
 

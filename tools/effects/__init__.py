@@ -1,0 +1,1 @@
+"""Effect steps: identification (which adjustment), estimation, heterogeneity."""
