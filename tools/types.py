@@ -187,6 +187,9 @@ class DiscoveryParams(Frozen):
 class DiscoveryResult(ToolResult):
     graph: CausalGraph
     params: DiscoveryParams
+    replicas: tuple[CausalGraph, ...] = ()
+    """The graphs learned on the resamples (after the knowledge repair): the ensemble the
+    identify step reads orientations from, instead of betting on the one graph."""
 
 
 # --------------------------------------------------------------------------- identification
@@ -200,6 +203,38 @@ class PossibleSet(Frozen):
     """How many DAGs of the equivalence class give this answer."""
     zero: bool = False
     """In these DAGs the treatment has no causal path to the outcome: the effect is 0."""
+
+
+class CovariateRole(Frozen):
+    """Where one covariate stands relative to the treatment, and whether it is adjusted for."""
+
+    name: str
+    adjusted: bool
+    position: Literal["before", "after", "undecided"]
+    """Relative to the treatment: `after` = the treatment can change it (directly or through
+    the outcome), so adjusting for it would remove part of the effect or open a collider path."""
+    decided_by: Literal["knowledge", "answer", "data", "default"]
+    evidence: str
+    descendant_share: float | None = None
+    """Share of the learned graphs (main + resamples) with a directed path treatment -> it."""
+    possible_share: float | None = None
+    """Share of the learned graphs in which a directed path from the treatment is possible."""
+
+
+class DecisiveQuestion(Frozen):
+    """A question the data cannot answer and the number depends on: "can T change V?"."""
+
+    variable: str
+    question: str
+    assumed: Literal["yes", "no"]
+    """The answer the headline estimate assumes."""
+    alternative_set: tuple[str, ...]
+    """The adjustment set under the other answer."""
+    shift: float | None = None
+    """Screen (OLS): estimate under the other answer minus the headline's, in outcome units."""
+    shift_se: float | None = None
+    """Standard error of the headline's screen estimate: the yardstick for `shift`."""
+    evidence: str = ""
 
 
 class IdentificationResult(ToolResult):
@@ -234,6 +269,15 @@ class IdentificationResult(ToolResult):
     members: int | None = None
     """CPDAG: the number of DAGs of the equivalence class that were examined."""
     possible_sets: tuple[PossibleSet, ...] = ()
+    roles: tuple[CovariateRole, ...] = ()
+    """Learned graphs: every covariate's position and why it is (not) adjusted for."""
+    questions: tuple[DecisiveQuestion, ...] = ()
+    """Learned graphs: what the data cannot decide and the number depends on, most decisive
+    first; the estimate step reports the effect under each answer."""
+    assumption: str = ""
+    """The assumption the adjustment rests on, in words (the report's first sentence on it)."""
+    answers: dict[str, str] = Field(default_factory=dict)
+    """Answers to earlier questions ("yes"/"no" by variable) and who gave them, as used."""
 
 
 # --------------------------------------------------------------------------- estimation
@@ -337,6 +381,8 @@ class PossibleEffect(Frozen):
     ci_high: float
     zero: bool = False
     """True when the graph itself says 0 in these members (no causal path): no estimate needed."""
+    answer: str = ""
+    """Learned graphs: the answers to the decisive questions this effect holds under."""
 
 
 class EffectEstimate(ToolResult):

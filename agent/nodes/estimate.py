@@ -4,8 +4,9 @@ Back-door: EconML candidates selected out of sample (tools.estimation), on every
 when the plan trims (a critique revision after failed overlap), on the units whose cross-fitted
 propensity lies in [x, 1 - x]. Front-door and IV: their own estimators. A CPDAG whose members
 disagree: the effect under each distinct adjustment set (the set of possible effects), never one
-number. Not identified: no estimate. The per-row CATE table goes to the run context, for the
-report to write next to itself.
+number. A learned graph's decisive questions: the headline plus the effect under each other
+answer (`tools.effects.answers`). Not identified: no estimate. The per-row CATE table goes to the
+run context, for the report to write next to itself.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ import pandas as pd
 from agent.context import RunContext
 from agent.nodes.base import Step, node
 from agent.state import AnalysisState
+from tools.effects.answers import estimate_answers
 from tools.estimation import LABELS, EffectFit, estimate_effect, estimate_possible_effects
 from tools.frontdoor import estimate_frontdoor
 from tools.iv import estimate_iv
 from tools.overlap import common_support, propensity_scores
-from tools.types import EstimationParams
+from tools.types import EstimationParams, IdentificationResult
 
 
 def estimation_params(state: AnalysisState) -> EstimationParams:
@@ -145,11 +147,36 @@ def estimate(state: AnalysisState, ctx: RunContext) -> Step:
             labels,
         ),
     )
+    if ident.questions:
+        fit = _with_answers(fit, frame, ident, params, categorical)
     unchanged = state.effect is not None and state.effect.estimate == fit.effect.estimate
     if population:
         diagnostics = {**fit.effect.diagnostics, "population": population, "trim_family": family}
         fit = EffectFit(fit.effect.model_copy(update={"diagnostics": diagnostics}), fit.cate)
     return _done(fit, ctx, population, unchanged)
+
+
+def _with_answers(
+    fit: EffectFit,
+    frame: pd.DataFrame,
+    ident: IdentificationResult,
+    params: EstimationParams,
+    categorical: tuple[str, ...],
+) -> EffectFit:
+    """The effect under each other answer to the decisive questions, with the headline's
+    nuisance families fixed."""
+    d = fit.effect.diagnostics
+    families = (d.get("nuisance_y", "linear"), d.get("nuisance_t", "linear"))
+    answers = estimate_answers(
+        frame,
+        ident.treatment,
+        ident.outcome,
+        ident.questions,
+        ident.adjustment_set,
+        params.model_copy(update={"families": families}),
+        categorical,
+    )
+    return EffectFit(fit.effect.model_copy(update={"possible_effects": answers}), fit.cate)
 
 
 def _done(fit: EffectFit, ctx: RunContext, population: str | None, unchanged: bool) -> Step:

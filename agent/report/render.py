@@ -89,9 +89,25 @@ def headline(state: AnalysisState) -> str:
     text = effect_sentence(effect)
     if effect.ci_low <= 0 <= effect.ci_high:
         text += " The interval includes zero: the data do not distinguish this effect from none."
+    if ident is not None and ident.questions and effect.possible_effects:
+        text += " " + depends_sentence(ident, effect)
     if state.critique:
         text += " " + critique_sentence(state)
     return text
+
+
+def depends_sentence(ident, effect) -> str:
+    """The decisive questions in the headline: what was assumed and the effect otherwise."""
+    parts = []
+    for q in ident.questions:
+        other = next((p for p in effect.possible_effects if p.answer.startswith(q.question)), None)
+        if other is not None:
+            flip = "no" if q.assumed == "yes" else "yes"
+            parts.append(
+                f"{q.question} The estimate assumes {q.assumed}; if {flip}, "
+                f"it is {fmt(other.estimate)} (95% CI {fmt(other.ci_low)} to {fmt(other.ci_high)})."
+            )
+    return "It depends on what the data cannot decide: " + " ".join(parts)
 
 
 def critique_sentence(state: AnalysisState) -> str:

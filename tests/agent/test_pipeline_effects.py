@@ -71,10 +71,31 @@ def test_an_instrument_estimate_is_attacked_with_the_iv_estimator(monkeypatch, t
     )
 
 
-def test_orientation_the_data_cannot_decide_gives_possible_effects(monkeypatch, tmp_path):
+def test_orientation_the_data_cannot_decide_becomes_a_decisive_question(monkeypatch, tmp_path):
+    """A learned CPDAG a --- t: the headline adjusts for a (pre-treatment by default) and the
+    report asks whether t can change a, with the effect under the other answer."""
     case = orientation_matters(n=3000, seed=6)
     declare(monkeypatch, case.graph)
     _, result, report = run(case.frame, tmp_path, treatment="t", outcome="y")
+    ident = result["identification"]
+    assert ident["status"] == "identified" and ident["adjustment_set"] == ["a"]
+    assert [q["variable"] for q in ident["questions"]] == ["a"]
+    assert ident["questions"][0]["question"] == "Can t change a?"
+    effect = result["effect"]
+    assert effect["ci_low"] <= case.truth.ate <= effect["ci_high"]
+    (other,) = effect["possible_effects"]
+    assert other["adjustment_set"] == [] and other["answer"].endswith("Yes.")
+    assert not other["ci_low"] <= case.truth.ate <= other["ci_high"]  # the answer matters
+    assert "Can t change a?" in report
+
+
+def test_a_declared_cpdag_whose_members_disagree_gives_possible_effects(tmp_path):
+    case = orientation_matters(n=3000, seed=6)
+    declared = tmp_path / "graph.txt"
+    declared.write_text("a --- t\nt --> y\na --> y\n")
+    _, result, report = run(
+        case.frame, tmp_path, treatment="t", outcome="y", graph_path=str(declared)
+    )
     assert result["identification"]["status"] == "possible_effects"
     effect = result["effect"]
     assert effect["estimate"] is None and effect["status"] == "possible_effects"
