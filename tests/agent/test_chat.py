@@ -308,3 +308,15 @@ def test_the_session_line_names_possible_effects_instead_of_a_number():
     assert "2 possible effects, no single estimate" in line
     single = possible.model_copy(update={"estimate": 1234.5, "status": "estimated"})
     assert "estimate 1,234" in describe(AnalysisState(request=request, effect=single))
+
+
+def test_an_answer_to_a_decisive_question_reruns_identification_and_is_used(chat: Chat, tmp_path):
+    later = continue_chat(chat, tmp_path, ["/answer c3 yes", "/answer nope yes", "/run"])
+    text = flat(later.transcript)
+    assert "noted: t can change c3" in text
+    assert "/answer: 'nope' is not a column" in text
+    before, after = later.before[1], later.before[-1]
+    assert before.rerun_from == "identify" and before.answers == {"c3": "yes"}
+    assert "c3" not in after.identification.adjustment_set
+    role = next(r for r in after.identification.roles if r.name == "c3")
+    assert role.decided_by == "answer" and not role.adjusted

@@ -151,3 +151,27 @@ def test_a_text_treatment_with_three_levels_gives_contrasts(tmp_path):
     checks = {c["name"]: c for c in result["critique"]["checks"]}
     assert checks["placebo_treatment"]["passed"]
     assert any("single contrast" in s for s in result["critique"]["skipped"])
+
+
+def test_the_llm_answers_the_decisive_questions_and_its_answers_are_used(monkeypatch, tmp_path):
+    case = orientation_matters(n=3000, seed=6)
+    declare(monkeypatch, case.graph)
+    asked: list[str] = []
+
+    def answer(messages):
+        asked.append(messages[-1]["content"])
+        return {"answer": "yes", "rationale": "a is measured after t starts"}
+
+    data = tmp_path / "data.csv"
+    case.frame.to_csv(data, index=False)
+    llm = OfflineLLM({"decisive_question": answer})
+    ctx = RunContext(settings=resolve_settings(env={}), llm=llm)
+    request = AnalysisRequest(
+        data_path=str(data), out_dir=str(tmp_path / "run"), treatment="t", outcome="y"
+    )
+    state = run_analysis(request, ctx)
+    assert len(asked) == 1 and '"Can t change a?"' in asked[0]  # the question, quoted as data
+    ident = state.identification
+    assert ident.adjustment_set == () and ident.questions == ()
+    assert ident.answers == {"a": "yes (LLM)"}
+    assert next(r for r in ident.roles if r.name == "a").decided_by == "answer"

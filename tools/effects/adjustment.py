@@ -12,8 +12,8 @@ strongest first:
 
 - an answer to the question "can the treatment change V?" (the user's in chat, or the LLM's);
 - knowledge: V sits in a later tier than the treatment (tiers are time order) or a required
-  directed path leads from the treatment to V; an earlier tier (or a required path into the
-  treatment) puts V before it;
+  directed path (required edges, and directed edges a user drew in chat) leads from the treatment
+  to V; an earlier tier (or a required path into the treatment) puts V before it;
 - the data: V is a definite descendant of the treatment (a path of `-->` edges, through the
   outcome included) in the main graph and in at least `STRONG` of all the learned graphs (main +
   resamples, an ensemble instead of one bet), or no directed path from the treatment to V is even
@@ -75,10 +75,17 @@ def _directed_path(graph: CausalGraph, source: str, target: str) -> list[str] | 
         return None
 
 
-def _required_order(knowledge: Knowledge, treatment: str) -> tuple[set[str], set[str]]:
-    """(after, before) the treatment along required directed paths."""
+def _required_order(
+    knowledge: Knowledge, graph: CausalGraph, treatment: str
+) -> tuple[set[str], set[str]]:
+    """(after, before) the treatment along required directed paths: the knowledge's required
+    edges and the directed edges a user put in the graph (a chat edit), the treatment -> outcome
+    edge every effect question assumes left out (it says nothing about the covariates)."""
     g = nx.DiGraph()
     g.add_edges_from(knowledge.required)
+    g.add_edges_from(
+        (e.source, e.target) for e in graph.edges if e.mark == "-->" and "user" in e.origin
+    )
     if treatment not in g:
         return set(), set()
     return nx.descendants(g, treatment), nx.ancestors(g, treatment)
@@ -129,9 +136,9 @@ def _role(
             position="after" if after else "before",
             decided_by="knowledge",
             evidence=(
-                f"required edges of the knowledge lead from {treatment} to {name}"
+                f"required edges (knowledge or graph edits) lead from {treatment} to {name}"
                 if after
-                else f"required edges of the knowledge lead from {name} to {treatment}"
+                else f"required edges (knowledge or graph edits) lead from {name} to {treatment}"
             ),
         )
     if in_main and definite >= STRONG:
@@ -184,7 +191,7 @@ def covariate_roles(
     graphs = [graph, *replicas]
     definite = [g.descendants(treatment) for g in graphs]
     possible = [possible_descendants(g, treatment) for g in graphs]
-    required = _required_order(knowledge, treatment)
+    required = _required_order(knowledge, graph, treatment)
     roles = []
     for name in graph.nodes:
         if name in (treatment, outcome):
