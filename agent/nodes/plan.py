@@ -40,8 +40,9 @@ from tools.discovery_select import (
     data_facts,
     forced_choice,
 )
+from tools.effects.cate import LABELS, default_candidates
+from tools.effects.treatment import treatment_data
 from tools.errors import InputError
-from tools.estimation import LABELS, default_candidates, treatment_data
 from tools.question import map_question
 from tools.types import CausalGraph, DataProfile
 from tools.user_graph import check_user_graph, load_user_graph

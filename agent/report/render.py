@@ -21,8 +21,8 @@ from agent.report.figures import draw_cate_png, draw_graph_png
 from agent.report.result import all_warnings, assumptions, build_result
 from agent.revision import MAX_ROUNDS
 from agent.state import AnalysisState, ReportFiles
+from tools.effects.cate import CateTable
 from tools.errors import InputError
-from tools.estimation import CateTable
 from tools.types import EffectEstimate
 
 TEMPLATES = Path(__file__).parent / "templates"

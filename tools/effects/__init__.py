@@ -1,0 +1,1 @@
+"""Effect estimation: treatment coding, nuisance models, overlap, headline inference, CATE."""
