@@ -245,15 +245,18 @@ EstimatorName = Literal[
 """Back-door CATE estimators (EconML); front-door and IV have their own estimators."""
 
 
+NuisanceFamily = Literal["gradient_boosting", "linear", "quadratic"]
+"""Nuisance model families: ridge/logistic, the same on the covariates and their squares, or
+histogram gradient boosting."""
+
+
 class EstimationParams(Frozen):
     estimator: EstimatorName = "linear_dml"
     """The estimator `estimate_ate` fits (no selection); `estimate_effect` selects among
     `candidates` instead when more than one is given."""
     candidates: tuple[EstimatorName, ...] = ()
     nuisance: Literal["select", "gradient_boosting", "linear"] = "select"
-    families: (
-        tuple[Literal["gradient_boosting", "linear"], Literal["gradient_boosting", "linear"]] | None
-    ) = None
+    families: tuple[NuisanceFamily, NuisanceFamily] | None = None
     """(outcome model, treatment model) families fixed by an earlier selection; skips it."""
     cv: int = Field(3, ge=2)
     seed: int = 0
@@ -264,7 +267,7 @@ class EstimationParams(Frozen):
     """Overlap: rows outside common support (min-max rule on the estimated propensity) are
     dropped; `trim` adds an absolute floor on every level's propensity (0 = none)."""
     n_jobs: int = Field(2, ge=1)
-    arm_families: tuple[Literal["gradient_boosting", "linear"], ...] | None = None
+    arm_families: tuple[NuisanceFamily, ...] | None = None
     """Discrete treatment with `families` fixed: the outcome family of each arm (reference
     first), as the estimate chose them; None: every arm uses the outcome family."""
 

@@ -28,7 +28,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from tools.effects.inference import CLIP, Z95, aipw_scores
-from tools.effects.nuisance import ALPHAS, Nuisances, regressor
+from tools.effects.nuisance import ALPHAS, Nuisances, regressor, summary_families
 from tools.effects.treatment import TreatmentData, one_hot
 
 LABELS: dict[str, str] = {
@@ -148,7 +148,7 @@ def fit_cate(name: str, nu: Nuisances, rows: np.ndarray, seed: int) -> Cate:
     """Fit candidate `name` on `rows` (indices), reading the out-of-fold nuisances there."""
     t: TreatmentData = nu.treatment
     x, y = nu.x[rows], nu.y[rows]
-    fam_y = "gradient_boosting" if "gradient_boosting" in nu.families.values() else "linear"
+    fam_y = summary_families(nu)[0]
     if name == "t_learner":
         return _Arms(nu)
     if name == "linear_dml":
@@ -183,7 +183,7 @@ def fit_cate(name: str, nu: Nuisances, rows: np.ndarray, seed: int) -> Cate:
     levels = t.levels
     if name == "s_learner":
         ind = one_hot(t.values[rows], levels)
-        if fam_y == "linear":
+        if fam_y != "gradient_boosting":
             model = make_pipeline(
                 FunctionTransformer(_with_interactions, kw_args={"k": levels - 1}),
                 StandardScaler(),
@@ -222,13 +222,17 @@ def cate_table(
     cate: np.ndarray,
     intervals: np.ndarray | None,
     keep: np.ndarray,
+    propensity: np.ndarray | None = None,
 ) -> CateTable:
     """One row per input row, in input order; `in_overlap` flags the rows the headline covers
-    (effects outside support are computed but are extrapolations)."""
+    (effects outside support are computed but are extrapolations); `propensity` is the
+    cross-fitted P(treated | covariates) that decided it (binary treatment)."""
     out = pd.DataFrame({"row": np.arange(len(frame))})
     for column in adjustment:
         out[column] = frame[column].to_numpy()
     out["in_overlap"] = keep
+    if propensity is not None:
+        out["propensity"] = propensity
     if treatment.kind == "multivalued":
         for j in range(cate.shape[1]):
             out[f"cate_{treatment.labels[j + 1]}"] = cate[:, j]

@@ -169,7 +169,8 @@ def estimate_effect(
         if x is not None:
             covariates = frame[list(adjustment)].reset_index(drop=True)
             cate_summary = summarize_cate(cate[keep, 0], covariates[keep], params.seed)
-            table = cate_table(frame, adjustment, tdata, cate, intervals, keep)
+            p1 = nu.propensity[:, 1] if tdata.kind == "binary" else None
+            table = cate_table(frame, adjustment, tdata, cate, intervals, keep, p1)
     seen = {
         str(c.message).splitlines()[0]
         for c in caught

@@ -115,9 +115,8 @@ def select_cate(
             candidates.append(
                 Candidate(
                     method=LABELS[name],
-                    loss=screen[name],
-                    score=1 - screen[name] / base if base > 0 else None,
-                    note="dropped after the first fold (over 3 standard errors behind)",
+                    note=f"dropped after the first fold: loss {screen[name]:.4g} against "
+                    f"{screen[lead]:.4g}, over 3 standard errors behind",
                 )
             )
             continue
