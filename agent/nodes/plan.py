@@ -261,7 +261,8 @@ def plan(state: AnalysisState, ctx: RunContext) -> Step:
         chosen.rationale.append(
             f"{kind} treatment: candidate estimators "
             + ", ".join(LABELS[e] for e in chosen.estimators)
-            + "; the estimate step picks one out of sample (R-loss, one-standard-error rule)"
+            + "; the estimate step picks the per-row effect model out of sample (R-loss); the "
+            "headline comes from the doubly robust score"
         )
     method = (
         "user graph"
