@@ -172,9 +172,10 @@ def fit_cate(name: str, nu: Nuisances, rows: np.ndarray, seed: int) -> Cate:
         t_res = nu.residual_t()[rows, 0]
         safe = np.where(np.abs(t_res) < 1e-6, 1e-6, t_res)
         forest = RandomForestRegressor(
-            n_estimators=60,
+            n_estimators=40,
             min_samples_leaf=max(10, len(rows) // 200),
             max_features=0.5,
+            max_samples=0.5,
             random_state=seed,
             n_jobs=1,
         )
