@@ -28,11 +28,14 @@ def estimation_params(state: AnalysisState) -> EstimationParams:
     """The plan's candidates and trimming bound; refits (critique) fix the chosen nuisance
     families through `tools.refutation.same_estimator`."""
     candidates = tuple(c for c in state.plan.estimators if c in LABELS)
+    arms = state.effect.diagnostics.get("arm_families") if state.effect else None
     return EstimationParams(
         nuisance=state.plan.nuisance,
         seed=state.request.seed,
         candidates=candidates,
         trim=state.plan.trim_propensity or 0.0,
+        # used only with `families` fixed (a refit): each arm keeps the family it was given
+        arm_families=tuple(arms) if arms else None,
     )
 
 
@@ -68,7 +71,9 @@ def estimate(state: AnalysisState, ctx: RunContext) -> Step:
     prepared = ctx.tables.prepared(req.data_path, req.max_rows, req.seed, state.profile)
     categorical = categorical_columns(state)
     labels = prepared.codings.get(ident.treatment)
-    params = estimation_params(state).model_copy(update={"n_jobs": ctx.settings.n_jobs})
+    params = estimation_params(state).model_copy(
+        update={"n_jobs": ctx.settings.n_jobs, "arm_families": None}
+    )
     if ident.status == "possible_effects":
         possible = tuple((p.adjustment_set, p.members, p.zero) for p in ident.possible_sets)
         effect = estimate_possible_effects(

@@ -90,3 +90,14 @@ def test_multivalued_keeps_one_contrast_per_level_with_att():
         assert c.ci_low <= effect_of[level] <= c.ci_high
         assert c.att is not None
     assert len(fit.cate.frame) == n
+
+
+def test_cheap_refit_with_the_chosen_families_reproduces_the_headline(poor_overlap):
+    frame, fit = poor_overlap
+    d = fit.effect.diagnostics
+    params = EstimationParams(
+        families=(d["nuisance_y"], d["nuisance_t"]), arm_families=tuple(d["arm_families"])
+    )
+    again = estimate_ate(frame, "t", "y", ("x", "z"), params)
+    assert again.estimate == pytest.approx(fit.effect.estimate)
+    assert again.cate_summary is None and again.candidates == ()
