@@ -21,8 +21,8 @@ from agent.report.figures import draw_cate_png, draw_graph_png
 from agent.report.result import all_warnings, assumptions, build_result
 from agent.revision import MAX_ROUNDS
 from agent.state import AnalysisState, ReportFiles
+from tools.effects.cate import CateTable
 from tools.errors import InputError
-from tools.estimation import CateTable
 from tools.types import EffectEstimate
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -272,8 +272,10 @@ def cate_figure(state: AnalysisState, cate: CateTable | None) -> bytes | None:
     if not summary.groups:
         return None
     column = next(c for c in cate.frame.columns if c.startswith("cate"))
+    # the rows the headline and the summary are about (the others' effects are extrapolations)
+    rows = cate.frame[cate.frame["in_overlap"]] if "in_overlap" in cate.frame else cate.frame
     return draw_cate_png(
-        cate.frame[column].tolist(),
+        rows[column].tolist(),
         [(g.label, g.mean_cate) for g in summary.groups],
         ate=effect.estimate,
         title=f"effect of {effect.treatment} on {effect.outcome} per row",

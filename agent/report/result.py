@@ -234,7 +234,10 @@ def build_result(state: AnalysisState, llm: LLMClient, files: dict[str, str]) ->
             "cate_summary": None
             if effect.cate_summary is None
             else effect.cate_summary.model_dump(),
-            "population": effect.diagnostics.get("population"),
+            "population": effect.population or effect.diagnostics.get("population"),
+            "n_total": effect.n_total,
+            "overlap": None if effect.overlap is None else effect.overlap.model_dump(),
+            "cate_method": effect.cate_method,
             "status": effect.status,
             "strategy": effect.strategy,
             "selected": effect.selected,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from tools.estimation import estimate_ate
+from tools.effects.estimation import estimate_ate
 from tools.types import DecisiveQuestion, EstimationParams, PossibleEffect
 
 
