@@ -14,8 +14,13 @@ Offline rules, one action per failed check, first available in this order:
   nuisance models over- or under-fit), then switch_estimator (the runner-up of the out-of-sample
   selection);
 - sensitivity -> nothing: no re-analysis of the same columns removes a hidden confounder.
-Each action is tried once (raise_alpha climbs one step of 0.01 -> 0.05 -> 0.1 -> 0.2: if a looser
-level did not restore the missing edges, the next is not worth another round).
+- decisive_questions -> nothing: only an answer (knowledge, the user, the LLM) decides them.
+Only counted failures are answered (a failure that cannot change the answer is not worth a round).
+Each action is tried once, and only when it can change something: raise_alpha climbs one step of
+0.01 -> 0.05 -> 0.1 -> 0.2 from the level the discovery actually used (chosen on held-out rows,
+not the plan's default) and only for algorithms with a level (PC, FCI, CD-NOD); switch_estimator
+needs a runner-up that differs and a headline that depends on the estimator; a revision whose
+answer repeats an earlier round's is not re-checked (agent/nodes/critique.py).
 There is no "switch to the ATT" item: the estimate step reports the ATT next to the ATE for every
 binary treatment, and the checks refit the ATE, so a switch would leave the headline unchecked.
 """
@@ -54,11 +59,33 @@ def _next_alpha(alpha: float) -> float | None:
     return next((a for a in ALPHA_LADDER if a > alpha + 1e-12), None)
 
 
+def used_alpha(state: AnalysisState) -> float | None:
+    """The level the last discovery actually used (chosen from the plan's grid on held-out rows,
+    or fixed), or None when its algorithm has no significance level (GES, BOSS, LiNGAM)."""
+    from tools.discovery import ALGORITHMS
+
+    found = state.discovery
+    if found is not None:
+        spec = ALGORITHMS.get(found.params.algorithm)
+        return found.params.alpha if spec is not None and spec.uses_alpha else None
+    plan = state.plan
+    if plan is None:
+        return None
+    spec = ALGORITHMS.get(plan.discovery_algorithm)
+    return plan.alpha if spec is not None and spec.uses_alpha else None
+
+
 def _raise_alpha(plan: Plan, state: AnalysisState) -> tuple[Plan, str]:
-    new = _next_alpha(plan.alpha)
+    alpha = used_alpha(state)
+    new = _next_alpha(alpha)
     # A fixed level replaces the grid the first plan chose from.
     revised = plan.model_copy(update={"alpha": new, "alpha_grid": []})
-    return revised, f"discovery alpha {plan.alpha:g} -> {new:g}"
+    return revised, f"discovery alpha {alpha:g} -> {new:g}"
+
+
+def _can_raise_alpha(state: AnalysisState) -> bool:
+    alpha = used_alpha(state)
+    return _rediscoverable(state) and alpha is not None and _next_alpha(alpha) is not None
 
 
 def _algorithms() -> tuple[str, ...]:
@@ -137,6 +164,8 @@ def _runner_up(state: AnalysisState) -> str | None:
     effect = state.effect
     if effect is None or effect.selected not in LABELS:
         return None
+    if getattr(effect, "cate_method", None) is not None:
+        return None  # the headline comes from the efficient score, not the CATE estimator
     names = {label: name for name, label in LABELS.items()}
     scored = [
         c
@@ -159,9 +188,7 @@ MENU: dict[ActionName, MenuItem] = {
     "raise_alpha": MenuItem(
         "rediscover the graph with a looser significance level (keeps more edges)",
         "elicit",
-        lambda s: (
-            _rediscoverable(s) and s.plan is not None and _next_alpha(s.plan.alpha) is not None
-        ),
+        _can_raise_alpha,
         _raise_alpha,
     ),
     "switch_discovery_algorithm": MenuItem(
@@ -211,6 +238,7 @@ RULES: dict[str, tuple[ActionName, ...]] = {
     "data_subsets": ("switch_nuisance", "switch_estimator"),
     "bootstrap_spread": ("switch_nuisance", "switch_estimator"),
     "sensitivity": (),
+    "decisive_questions": (),
 }
 REPEATABLE: frozenset[str] = frozenset()
 

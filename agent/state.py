@@ -158,6 +158,8 @@ class RoundEffect(Model):
     method: str
     adjustment_set: list[str]
     population: str | None = None
+    possible: list[float] = Field(default_factory=list)
+    """A set of possible effects: every member's estimate (`estimate` is then the first)."""
 
 
 class CritiqueRound(Model):
@@ -176,6 +178,10 @@ class CritiqueRound(Model):
     stop: str | None = None
     """Why the loop stopped after this round."""
     seconds: dict[str, float] = Field(default_factory=dict)
+    same_as: int | None = None
+    """The earlier round whose answer this round reproduced: its checks were not run again."""
+    warnings: list[str] = Field(default_factory=list)
+    """What the checks warn about beyond pass/fail (e.g. an unmeasured confounder)."""
 
 
 class Critique(Model):
@@ -185,6 +191,14 @@ class Critique(Model):
     claim: Literal["effect", "no_effect", "inconclusive"] = "effect"
     skipped: list[str] = Field(default_factory=list)
     history: list[CritiqueRound] = Field(default_factory=list)
+    headline_round: int | None = None
+    """The round whose answer the report leads with: the best supported (see
+    tools.critique.verdict.best_round), not necessarily the last."""
+    headline_reason: str = ""
+    kept_effect: EffectEstimate | None = None
+    """The best-supported round's full answer so far, restored when a later round is worse."""
+    kept_identification: IdentificationResult | None = None
+    kept_discovery: DiscoveryResult | None = None
 
     @property
     def actions(self) -> list[Action]:

@@ -1,15 +1,12 @@
 """Checks of the causal graph itself: can the data falsify it, and is it plausible?
 
-Falsification (after dowhy's `falsify_graph`, Eulig et al. 2023, with dowhy's `validate_lmc` and
-`validate_tpa` but our own seeded permutations): a DAG implies that every node is independent of
-its non-descendants given its parents (the local Markov conditions). Each one is tested on the
-data; the share violated is compared with the share violated by random node permutations of the
-same graph (same number of nodes and edges). The graph fails when it implies an independence the
-data reject beyond doubt (a violation that survives Holm's correction over all its tests), or
-when it violates a larger share than random graphs do (worse than chance; only judged when few
-random graphs fall in the graph's own equivalence class, as dowhy's "informative" test asks).
-Independences a graph does not imply cannot be tested, so a superfluous edge is invisible here:
-the plausibility check and the estimator's refuters cover that.
+Falsification (the local Markov conditions dowhy's `falsify_graph` tests, Eulig et al. 2023): a
+DAG implies that every node is independent of its non-descendants given its parents. Each one is
+tested on the data (Fisher-z, or a G-test for discrete data); a violation that survives Holm's
+correction over all the tests falsifies the graph. dowhy's comparison with random graphs of the
+same shape is not made: it judges the whole graph, and the critique judges only what the
+adjustment set needs (`tools.critique.graph`). Independences a graph does not imply cannot be
+tested, so a superfluous edge is invisible here.
 
 Plausibility: directed edges that contradict the declared tiers, that point into an attribute
 nothing can cause (age, sex, birth year, ...), or that reverse an edge the prior holds strongly.
@@ -18,7 +15,6 @@ nothing can cause (age, sex, birth year, ...), or that reverse an edge the prior
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable, Iterable
 
 import networkx as nx
@@ -50,9 +46,6 @@ STRONG_PRIOR = 0.8
 MAX_ROWS = 5_000
 """Falsification tests run on a seeded sample of at most this many rows (power is ample)."""
 LEVEL = 0.05
-
-_GLOBAL_RNG = threading.Lock()
-"""dowhy's permutations draw from numpy's global RNG: seed and use it under one lock."""
 
 CITest = Callable[..., float]
 
@@ -129,28 +122,21 @@ def _adjacent_in(y: str, x: str, nodes: set[str], directed: set, undirected: set
     } | {x}
 
 
-def graph_falsification(
+LocalTest = tuple[str, str, tuple[str, ...], float]
+"""(node, other, parents of node, p-value): node is independent of other given its parents."""
+
+
+def local_markov_tests(
     frame: pd.DataFrame,
-    graph: CausalGraph,
+    dag: nx.DiGraph,
     ci_test: str = "fisherz",
     seed: int = 0,
-    permutations: int = 20,
-    level: float = LEVEL,
-    left_out: frozenset[str] = frozenset(),
-) -> CheckResult | str:
-    """Test the graph's local Markov conditions against random graphs of the same shape.
-
-    A failure is critical when a violation that survives Holm's correction involves one of
-    `left_out` (the variables the analysis does not adjust for, other than treatment and
-    outcome): the graph then misplaces a variable the adjustment set depends on. Violations among
-    the treatment, the outcome and adjusted variables cannot add a left-out variable to the set.
-    Returns the reason instead of a result when the graph cannot be tested (circle or bidirected
-    marks, no consistent DAG, or no implied independence)."""
-    from dowhy.gcm.falsify import FalsifyConst, _PValuesMemory, validate_lmc, validate_tpa
-
-    dag = dag_extension(graph)
-    if dag is None:
-        return "not run: the graph is not a DAG or a CPDAG with a DAG extension"
+    pairs: Callable[[str, str], bool] | None = None,
+) -> list[LocalTest]:
+    """Test the local Markov conditions of `dag` on the data: every node independent of each
+    non-descendant given its parents (dowhy's `validate_lmc` statements, tested directly: one
+    Fisher-z or G-test per statement). `pairs` (node, other) -> bool keeps only some of them.
+    At most `MAX_ROWS` rows (a seeded sample): power is ample."""
     if len(frame) > MAX_ROWS:
         frame = frame.sample(MAX_ROWS, random_state=seed)
     test: CITest = fisher_z
@@ -159,72 +145,65 @@ def graph_falsification(
         from tools.discovery import discretize
 
         data, test = discretize(data), discrete_test(ci_test)
-    memory = _PValuesMemory()  # a test shared by several graphs runs once
+    columns = {c: data[c].to_numpy(dtype=float) for c in data.columns}
+    out: list[LocalTest] = []
+    seen: set[tuple[str, str, tuple[str, ...]]] = set()
+    for node in sorted(dag.nodes):
+        parents = tuple(sorted(dag.predecessors(node)))
+        others = set(dag.nodes) - nx.descendants(dag, node) - set(parents) - {node}
+        z = np.column_stack([columns[p] for p in parents]) if parents else None
+        for other in sorted(others):
+            key = (*sorted((node, other)), parents)
+            if key in seen or (pairs is not None and not pairs(node, other)):
+                continue
+            seen.add(key)  # type: ignore[arg-type]
+            out.append((node, other, parents, test(columns[node], columns[other], z)))
+    return out
 
-    def lmc(g: nx.DiGraph) -> dict:
-        return validate_lmc(g, data, memory, test, test, level, n_jobs=1)
 
-    # Random graphs of the same shape: node permutations drawn from our own seeded generator
-    # (dowhy's use numpy's global one, in an order that varies with string hashing).
-    rng = np.random.default_rng([seed, 5])
-    names = sorted(dag.nodes)
-    shuffled = [dict(zip(names, rng.permutation(names), strict=True)) for _ in range(permutations)]
-    with _GLOBAL_RNG:  # validate_lmc reseeds numpy's global generator for every test it runs
-        state = np.random.get_state()
-        try:
-            given = lmc(dag)
-            perm_shares, same_class = [], 0
-            for mapping in shuffled:
-                other = nx.relabel_nodes(dag, mapping, copy=True)
-                found = lmc(other)
-                perm_shares.append(
-                    found[FalsifyConst.N_VIOLATIONS] / max(1, found[FalsifyConst.N_TESTS])
-                )
-                same_class += validate_tpa(other, dag)[FalsifyConst.N_VIOLATIONS] == 0
-        finally:
-            np.random.set_state(state)
-    tests = int(given[FalsifyConst.N_TESTS])
-    if tests == 0:
+def graph_falsification(
+    frame: pd.DataFrame,
+    graph: CausalGraph,
+    ci_test: str = "fisherz",
+    seed: int = 0,
+    level: float = LEVEL,
+) -> CheckResult | str:
+    """Test the whole graph's local Markov conditions: it is falsified when a violation survives
+    Holm's correction over all its tests. The critique judges the graph by what the adjustment set
+    needs instead (`tools.critique.graph`); this whole-graph test is for benchmarks and reports.
+    Returns the reason instead of a result when the graph cannot be tested (circle or bidirected
+    marks, no consistent DAG, or no implied independence)."""
+    dag = dag_extension(graph)
+    if dag is None:
+        return "not run: the graph is not a DAG or a CPDAG with a DAG extension"
+    tests = local_markov_tests(frame, dag, ci_test, seed)
+    if not tests:
         return "not run: the graph implies no testable independence"
-    p_values = {k: v[0] for k, v in given[FalsifyConst.P_VALUES].items()}
-    share = given[FalsifyConst.N_VIOLATIONS] / tests
-    random_share = float(np.mean(perm_shares))
-    p_lmc = float(np.mean([p <= share for p in perm_shares]))
-    informative = same_class / permutations < level
-    # Ties at few violations are common for small graphs, so "no better than chance" needs the
-    # graph to violate more than the random graphs do on average, not merely as little.
-    not_better = informative and share > random_share
+    p_values = {(a, b, tuple(s)): p for a, b, s, p in tests}
+    share = float(np.mean([p <= level for p in p_values.values()]))
     holm = _holm_rejected(p_values, level)
-    worst = min(sorted(p_values.items()), key=lambda kv: kv[1])
-    (node, other), p_min = worst
-    parents = sorted(dag.predecessors(node))
-    cond = f" | {', '.join(parents)}" if parents else ""
     detail = (
-        f"the graph implies {tests} independences; {share:.0%} are rejected at level {level:g} "
-        f"against {random_share:.0%} for {permutations} random graphs of the same shape "
-        f"(permutation p = {p_lmc:.2f}); least supported: "
-        f"{node} ⊥ {other}{cond} (p = {p_min:.2g})"
+        f"the graph implies {len(tests)} local independences; {share:.0%} are rejected at level "
+        f"{level:g}; least supported: {describe_test(min(tests, key=lambda t: t[3]))}"
     )
-    involved = sorted({v for pair in holm for v in pair} & left_out)
-    if holm:
-        detail += f"; {len(holm)} violation(s) survive Holm's correction: the graph is falsified"
-        detail += (
-            f"; they involve {', '.join(involved)}, left out of the adjustment set, so the "
-            "adjustment may be wrong"
-            if involved
-            else ""
-        )
-    elif not_better:
-        detail += "; no better than random graphs: the graph is falsified"
-    else:
-        detail += "; not falsified"
+    detail += (
+        f"; {len(holm)} violation(s) survive Holm's correction: the graph is falsified"
+        if holm
+        else "; not falsified"
+    )
     return CheckResult(
         name="graph_falsification",
-        passed=not (holm or not_better),
+        passed=not holm,
         value=share,
         detail=detail,
-        critical=bool(involved),
+        role="adjustment",
     )
+
+
+def describe_test(test: LocalTest) -> str:
+    node, other, parents, p = test
+    cond = f" | {', '.join(parents)}" if parents else ""
+    return f"{node} ⊥ {other}{cond} (p = {p:.2g})"
 
 
 def _holm_rejected(p_values: dict, level: float) -> list:

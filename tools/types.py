@@ -471,3 +471,9 @@ class CheckResult(Frozen):
     detail: str
     critical: bool = False
     """A failure says the number itself cannot be trusted (the verdict is then unreliable)."""
+    counts: bool = True
+    """False: the failure is reported but cannot change the answer (e.g. a graph violation no
+    adjustment set depends on), so it does not enter the verdict."""
+    role: str = ""
+    """What the check attacks: estimator, stability, positivity, adjustment, hidden confounding
+    or assumption (see tools.critique.verdict)."""

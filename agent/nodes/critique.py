@@ -1,14 +1,18 @@
-"""critique: attack the estimate, give a verdict, and re-plan when it does not survive.
+"""critique: attack the answer, give a verdict, re-plan when it does not survive, and lead
+with the best-supported round.
 
-All checks of `tools.refutation` run concurrently on exactly the rows the estimate used; the
+All checks of `tools.critique` run concurrently on exactly the rows the estimate used; the
 refit checks re-run the estimator the identification licensed (back-door, front-door or IV, see
-`strategy_refit`). Possible effects (no single number) are not attacked. The verdict and the
-claim come from the documented rules there. When checks fail, actions are chosen from the fixed
-menu of `agent.revision`: by the LLM when one is configured for the task
-"critique" (its answer must name available menu items, else the rules decide and a warning says
-so), otherwise by the offline rules. The plan node applies them and the graph loops back
-(`agent.graph.after_critique`), at most `MAX_ROUNDS` rounds in all. Every round is kept in the
-critique's history for the report: what changed, the numbers, what failed, what was decided.
+`strategy_refit`). A set of possible effects is attacked too: every member's sensitivity to a
+hidden confounder. Verdict, claim and ranking rules: `tools.critique.verdict`. When counted
+checks fail, actions are chosen from the fixed menu of `agent.revision` (by the LLM when one is
+configured for the task "critique", its answer checked against the menu; otherwise by the
+rules); the plan node applies them and the graph loops back, at most `MAX_ROUNDS` rounds.
+
+A round that reproduces an earlier answer (a rediscovered graph with the same adjustment set, an
+estimator switch that changes nothing) does not run the checks again. Every round's answer is
+kept; the headline is the best-supported one, and when the loop ends on a worse round the kept
+answer (effect, identification, graph, per-row effects) is restored for the report.
 """
 
 from __future__ import annotations
@@ -32,10 +36,12 @@ from agent.state import (
     Revision,
     RoundEffect,
 )
+from tools.critique.refuters import Refit
+from tools.critique.suite import CritiqueInputs, run_checks
+from tools.critique.verdict import best_round, counted
 from tools.errors import InputError
 from tools.frontdoor import estimate_frontdoor
 from tools.iv import estimate_iv
-from tools.refutation import CritiqueInputs, Refit, run_checks
 from tools.types import CheckResult, EffectEstimate, EstimationParams
 
 SUBSAMPLES = 3
@@ -89,25 +95,35 @@ def llm_choice(
     return actions
 
 
-def round_effect(state: AnalysisState) -> RoundEffect:
-    e = state.effect
+def round_effect(effect: EffectEstimate) -> RoundEffect:
+    if effect.status == "possible_effects":
+        members = list(effect.possible_effects)
+        return RoundEffect(
+            estimate=members[0].estimate,
+            ci_low=min(p.ci_low for p in members),
+            ci_high=max(p.ci_high for p in members),
+            std_error=0.0,
+            n=effect.n,
+            method=effect.method,
+            adjustment_set=[],
+            possible=[p.estimate for p in members],
+        )
     return RoundEffect(
-        estimate=e.estimate,
-        ci_low=e.ci_low,
-        ci_high=e.ci_high,
-        std_error=e.std_error,
-        n=e.n,
-        method=e.method,
-        adjustment_set=list(e.adjustment_set),
-        population=e.diagnostics.get("population"),
+        estimate=effect.estimate,
+        ci_low=effect.ci_low,
+        ci_high=effect.ci_high,
+        std_error=effect.std_error,
+        n=effect.n,
+        method=effect.method,
+        adjustment_set=list(effect.adjustment_set),
+        population=effect.diagnostics.get("population"),
     )
 
 
-def skip_reason(effect: EffectEstimate) -> str | None:
-    """Why there is nothing to attack, or None."""
-    if effect.estimate is None:
-        return "no single estimate to attack (possible effects)"
-    return None
+def same_answer(a: RoundEffect, b: RoundEffect) -> bool:
+    """Two rounds gave the same answer: nothing the checks read changed."""
+    keys = ("estimate", "ci_low", "ci_high", "n", "method", "adjustment_set", "possible")
+    return all(getattr(a, k) == getattr(b, k) for k in keys)
 
 
 def strategy_refit(
@@ -146,38 +162,17 @@ def strategy_refit(
     return refit
 
 
-@node("critique", needs=("effect",))
-def critique(state: AnalysisState, ctx: RunContext) -> Step:
-    skipped = skip_reason(state.effect)
-    if skipped:
-        # A revision may lead here (a rediscovered graph with no single back-door estimate): the
-        # loop ends, and earlier rounds stay in the history with a warning that they are earlier.
-        earlier = (
-            [f"the checks shown are round {state.critique.rounds}'s, for an earlier estimate"]
-            if state.critique
-            else []
-        )
-        return Step(updates={"revision": None}, summary=f"skipped: {skipped}", warnings=earlier)
-    start = time.perf_counter()
-    effect, plan = state.effect, state.plan
-    history = list(state.critique.history) if state.critique else []
-    number = len(history) + 1
-    rev = state.revision
-    changes = []
-    if rev is not None and rev.applied and history:
-        # the previous round's choices, now with the change the plan node made
-        history[-1] = history[-1].model_copy(update={"actions": rev.actions})
-        changes = [a.change or a.name for a in rev.actions]
+def _inputs(state: AnalysisState, ctx: RunContext) -> CritiqueInputs:
+    effect, plan, req = state.effect, state.plan, state.request
     frame, population = estimation_frame(
         state, ctx, effect.diagnostics.get("trim_family") or "linear"
     )
-    req = state.request
     prepared = ctx.tables.prepared(req.data_path, req.max_rows, req.seed, state.profile)
     prior = tuple(
         (e.source, e.target, e.confidence) for e in (state.prior.edges if state.prior else [])
     )
     params = estimation_params(state)
-    inputs = CritiqueInputs(
+    return CritiqueInputs(
         frame=frame,
         effect=effect,
         params=params,
@@ -190,74 +185,158 @@ def critique(state: AnalysisState, ctx: RunContext) -> Step:
         seed=req.seed,
         graph_frame=prepared.frame if population else None,
         refit=strategy_refit(state, params, prepared.codings),
+        identification=state.identification,
     )
-    # The checks are deterministic: the same estimate on a graph of the same shape (edge
-    # confidences aside) gets the same results, so an ineffective revision costs no refits.
-    key = (
-        "checks",
-        req.data_path,
-        effect.model_dump_json(),
-        tuple(sorted((e.source, e.target, e.mark) for e in state.graph.edges))
-        if state.graph
-        else None,
-        state.knowledge.model_dump_json() if state.knowledge else None,
-        prior,
-        plan.ci_test,
+
+
+def choose(
+    state: AnalysisState,
+    ctx: RunContext,
+    checks: list[CheckResult],
+    number: int,
+    warnings: list[str],
+) -> tuple[list[Action], str | None]:
+    """Actions for the counted failures (the LLM's when configured, else the rules'), or why
+    the loop stops here."""
+    counted_ = counted(checks)
+    if not counted_:
+        return [], "every check passed" if all(
+            c.passed for c in checks
+        ) else "every failure is one the answer does not depend on (not counted)"
+    if number >= MAX_ROUNDS:
+        return [], f"the cap of {MAX_ROUNDS} rounds is reached"
+    chosen = llm_choice(counted_, state, ctx, warnings) if ctx.llm.supports("critique") else None
+    if chosen is not None:
+        return chosen, None if chosen else "the LLM chose to stop"
+    actions, unanswered = rules_choice(counted_, state)
+    return actions, None if actions else f"no action in the menu addresses {', '.join(unanswered)}"
+
+
+def finish(
+    state: AnalysisState, ctx: RunContext, history: list[CritiqueRound], stop: bool
+) -> tuple[dict, Critique]:
+    """The critique over all rounds: its headline is the best-supported round (kept in full so
+    that a worse later round never replaces it); when the loop stops on a worse round, the kept
+    answer is restored into the state (effect, identification, graph, per-row effects)."""
+    previous = state.critique
+    number = history[-1].round
+    best, why = best_round([(r.round, r.verdict, r.checks) for r in history])
+    current_is_best = best == number
+    kept = {
+        "kept_effect": state.effect if current_is_best else previous.kept_effect,
+        "kept_identification": state.identification
+        if current_is_best
+        else previous.kept_identification,
+        "kept_discovery": state.discovery if current_is_best else previous.kept_discovery,
+    }
+    if current_is_best:
+        ctx.artifacts.setdefault("cate_rounds", {})[number] = ctx.artifacts.get("cate")
+    head = next(r for r in history if r.round == best)
+    critique = Critique(
+        verdict=head.verdict,
+        rounds=len(history),
+        checks=list(head.checks),
+        claim=head.claim,
+        skipped=list(head.skipped),
+        history=history,
+        headline_round=best,
+        headline_reason=why,
+        **kept,
     )
-    suite = ctx.tables.derived(key, lambda: run_checks(inputs, n_jobs=ctx.settings.n_jobs))
-    failed = [c for c in suite.checks if not c.passed]
-    warnings = [f"check {c.name} failed" for c in failed]
-    actions: list[Action] = []
-    stop = None
-    if not failed:
-        stop = "every check passed"
-    elif number >= MAX_ROUNDS:
-        stop = f"the cap of {MAX_ROUNDS} rounds is reached"
+    updates: dict = {"critique": critique}
+    if stop and not current_is_best and kept["kept_effect"] is not None:
+        updates |= {
+            "effect": kept["kept_effect"],
+            "identification": kept["kept_identification"],
+            "discovery": kept["kept_discovery"],
+        }
+        cate = ctx.artifacts.get("cate_rounds", {}).get(best)
+        if cate is not None:
+            ctx.artifacts["cate"] = cate
+    return updates, critique
+
+
+@node("critique", needs=("identification",))
+def critique(state: AnalysisState, ctx: RunContext) -> Step:
+    rev = state.revision
+    history = list(state.critique.history) if state.critique else []
+    if state.effect is None:
+        if not history:
+            return Step(updates={"revision": None}, summary="skipped: no estimate to attack")
+        # A revision left nothing to estimate: the loop ends on the best earlier round.
+        updates, crit = finish(state, ctx, history, stop=True)
+        return Step(
+            updates={**updates, "revision": None},
+            summary=f"the revised plan gave no estimate; the headline stays round "
+            f"{crit.headline_round}'s ({crit.verdict})",
+            warnings=["the last revision gave no estimate; the report shows an earlier round"],
+        )
+    start = time.perf_counter()
+    number = len(history) + 1
+    changes = []
+    if rev is not None and rev.applied and history:
+        # the previous round's choices, now with the change the plan node made
+        history[-1] = history[-1].model_copy(update={"actions": rev.actions})
+        changes = [a.change or a.name for a in rev.actions]
+    answer = round_effect(state.effect)
+    earlier = next((r for r in history if same_answer(r.effect, answer)), None)
+    if earlier is not None:
+        # the revision reproduced an earlier answer: its (deterministic) checks stand
+        checks, skipped, verdict_, claim_ = (
+            earlier.checks,
+            earlier.skipped,
+            earlier.verdict,
+            (earlier.claim),
+        )
+        seconds: dict[str, float] = {}
+        notes = list(earlier.warnings)
     else:
-        chosen = llm_choice(failed, state, ctx, warnings) if ctx.llm.supports("critique") else None
-        if chosen is not None:
-            actions = chosen
-            stop = "the LLM chose to stop" if not actions else None
-        else:
-            actions, unanswered = rules_choice(failed, state)
-            if not actions:
-                stop = f"no action in the menu addresses {', '.join(unanswered)}"
+        inputs = _inputs(state, ctx)
+        suite = run_checks(inputs, n_jobs=ctx.settings.n_jobs)
+        checks, skipped = list(suite.checks), list(suite.skipped)
+        verdict_, claim_ = suite.verdict, suite.claim
+        seconds = {f"check:{k}": v for k, v in suite.seconds.items()}
+        notes = list(suite.warnings)
+    failed = counted(checks)
+    warnings = [f"check {c.name} failed" for c in failed] + notes
+    actions, stop = choose(state, ctx, checks, number, warnings)
     estimate_seconds = next((r.seconds for r in reversed(state.trail) if r.node == "estimate"), 0.0)
     this_round = CritiqueRound(
         round=number,
         changes=changes,
-        effect=round_effect(state),
-        checks=list(suite.checks),
-        skipped=list(suite.skipped),
-        verdict=suite.verdict,
-        claim=suite.claim,
+        effect=answer,
+        checks=checks,
+        skipped=skipped,
+        verdict=verdict_,
+        claim=claim_,
         actions=actions,
         stop=stop,
         seconds={
             "estimate": estimate_seconds,
             "critique": round(time.perf_counter() - start, 3),
-            **{f"check:{k}": v for k, v in suite.seconds.items()},
+            **seconds,
         },
+        same_as=earlier.round if earlier is not None else None,
+        warnings=notes,
     )
-    result = Critique(
-        verdict=suite.verdict,
-        rounds=number,
-        checks=list(suite.checks),
-        claim=suite.claim,
-        skipped=list(suite.skipped),
-        history=[*history, this_round],
-    )
+    updates, result = finish(state, ctx, [*history, this_round], stop=not actions)
     revision = (
         Revision(round=number + 1, actions=actions, restart=restart_step(actions))
         if actions
         else None
     )
     decided = "; next: " + ", ".join(f"{a.name} ({a.source})" for a in actions) if actions else ""
+    same = f" (same answer as round {earlier.round}: checks not re-run)" if earlier else ""
+    headline = (
+        f"; headline: round {result.headline_round}"
+        if not actions and result.headline_round != number
+        else ""
+    )
     return Step(
-        updates={"critique": result, "revision": revision},
+        updates={**updates, "revision": revision},
         summary=(
-            f"round {number}: {result.verdict}, {len(suite.checks) - len(failed)}/"
-            f"{len(suite.checks)} checks passed{decided}"
+            f"round {number}: {verdict_}{same}, {len(checks) - len(failed)}/{len(checks)} checks "
+            f"passed or not counted{decided}{headline}"
         ),
         warnings=warnings,
     )

@@ -85,6 +85,7 @@ def headline(state: AnalysisState) -> str:
             f"learned graph alone: the data cannot orient edges that matter, and the DAGs they "
             f"allow give different answers. Possible effects: {values}. No single number is "
             "reported; declaring the direction of the undirected edges would decide it."
+            + (" " + critique_sentence(state) if state.critique else "")
         )
     text = effect_sentence(effect)
     if effect.ci_low <= 0 <= effect.ci_high:
@@ -111,26 +112,29 @@ def depends_sentence(ident, effect) -> str:
 
 
 def critique_sentence(state: AnalysisState) -> str:
-    """The verdict, what the rounds changed, and whether an effect is claimed."""
+    """The verdict, what the rounds changed, which round is the headline, whether an effect is
+    claimed, and the warning a hidden confounder deserves."""
     crit = state.critique
-    passed = sum(c.passed for c in crit.checks)
+    counted_failed = [c.name for c in crit.checks if not c.passed and c.counts]
+    passed = len(crit.checks) - len(counted_failed)
     text = f"Critique verdict: {crit.verdict} ({passed} of {len(crit.checks)} checks passed"
+    if len(counted_failed) < sum(not c.passed for c in crit.checks):
+        text += " or failed in a way the answer does not depend on"
     if crit.rounds > 1:
         first = crit.history[0]
-        failed = ", ".join(c.name for c in first.checks if not c.passed)
+        failed = ", ".join(c.name for c in first.checks if not c.passed and c.counts)
         changes = "; ".join(ch for r in crit.history[1:] for ch in r.changes)
         text += f" after {crit.rounds} rounds: the first plan failed {failed}; changed: {changes}"
     text += ")."
+    if crit.rounds > 1 and crit.headline_round and crit.headline_round != crit.rounds:
+        text += f" The headline is round {crit.headline_round}'s answer: {crit.headline_reason}."
     if crit.claim == "inconclusive":
         text += " The result did not survive the critique, so no effect is claimed."
     elif crit.claim == "no_effect":
         text += " No effect is claimed."
-    failed_now = [c.name for c in crit.checks if not c.passed]
-    if "sensitivity" in failed_now:
-        text += (
-            " A hidden confounder no stronger than an observed covariate could explain the "
-            "effect away."
-        )
+    head = next((r for r in crit.history if r.round == crit.headline_round), None)
+    for warning in head.warnings if head else []:
+        text += f" {warning}."
     return text
 
 

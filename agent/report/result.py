@@ -262,6 +262,8 @@ def build_result(state: AnalysisState, llm: LLMClient, files: dict[str, str]) ->
                 {"after_round": r.round, **a.model_dump()} for r in crit.history for a in r.actions
             ],
             "history": [r.model_dump() for r in crit.history],
+            "headline_round": crit.headline_round,
+            "headline_reason": crit.headline_reason,
         },
         "assumptions": assumptions(state),
         "warnings": all_warnings(state),

@@ -3,6 +3,8 @@
 import pytest
 
 from evals.synthetic import job_training, linear_sem
+from tools.critique.graph import adjustment_falsification, judge_shift
+from tools.critique.verdict import verdict
 from tools.falsification import dag_extension, graph_falsification, graph_plausibility
 from tools.types import CausalGraph, Edge, Knowledge
 
@@ -51,11 +53,39 @@ def test_a_rewired_edge_fails_on_the_job_training_data():
     bad = graph_falsification(frame, dag(frame.columns, wrong), seed=1)
     assert not bad.passed and bad.value > good.value
     assert "age" in bad.detail and not bad.critical
-    # when the analysis leaves age out of its adjustment set, the failure is critical
-    left_out = graph_falsification(
-        frame, dag(frame.columns, wrong), seed=1, left_out=frozenset({"age"})
+
+
+def test_a_graph_error_counts_only_when_the_adjustment_set_depends_on_it():
+    """The rewired graph misses age - earnings. Adjusting for age, that cannot matter (reported,
+    not counted); leaving age out, it could open training <- age -> earnings (counted, with age
+    implicated for the refit that decides whether the number moves)."""
+    frame, truth = job_training(n=2000, seed=7)
+    frame = frame.drop(columns=["worker_id", "signup_date"])
+    wrong = dag(
+        frame.columns,
+        [e for e in truth.edges if e != ("age", "earnings")] + [("age", "prior_earnings")],
     )
-    assert left_out.critical and "left out of the adjustment set" in left_out.detail
+    args = (frame, wrong, "training", "earnings")
+    every = adjustment_falsification(*args, ("age", "education", "prior_earnings"), seed=1)
+    assert not every.check.passed and not every.check.counts, every.check.detail
+    assert every.implicated == ()
+    without_age = adjustment_falsification(*args, ("education", "prior_earnings"), seed=1)
+    assert without_age.check.counts and without_age.implicated == ("age",)
+    # the refit with age added moves the estimate by 10 std. errors: critical
+    moved = judge_shift(without_age, estimate=1000.0, std_error=50.0, moved_to=1500.0)
+    assert moved.critical and "depends on the graph's error" in moved.detail
+    stays = judge_shift(without_age, estimate=1000.0, std_error=50.0, moved_to=1010.0)
+    assert not stays.counts and verdict([stays]) == "robust"
+
+
+def test_a_missing_edge_between_the_treatment_and_an_adjusted_covariate_is_irrelevant():
+    dag_ = dag(["x", "z", "t", "y"], [("z", "y"), ("x", "y"), ("t", "y")])
+    from tools.critique.graph import relevant
+    from tools.falsification import dag_extension
+
+    g = dag_extension(dag_)
+    assert not relevant(g, "t", "y", {"x", "z"}, "t", "x")  # x -> t: x is adjusted
+    assert relevant(g, "t", "y", {"z"}, "t", "x")  # x -> t with x left out: a confounder
 
 
 def test_a_superfluous_edge_cannot_be_falsified(sem):

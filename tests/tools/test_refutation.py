@@ -174,11 +174,20 @@ def check(name, passed, critical=False):
         (("graph_falsification",), "fragile"),
         (("placebo_treatment",), "unreliable"),
         (("overlap",), "unreliable"),
-        (("sensitivity", "data_subsets"), "unreliable"),
+        # a caveat (hidden confounding) never escalates on its own; two data checks do
+        (("sensitivity", "data_subsets"), "fragile"),
+        (("bootstrap_spread", "data_subsets"), "unreliable"),
     ],
 )
 def test_verdict_rules(failed, expected):
-    names = ["placebo_treatment", "overlap", "sensitivity", "data_subsets", "graph_falsification"]
+    names = [
+        "placebo_treatment",
+        "overlap",
+        "sensitivity",
+        "data_subsets",
+        "bootstrap_spread",
+        "graph_falsification",
+    ]
     critical = {"placebo_treatment", "overlap"}
     checks = [check(n, n not in failed, n in critical) for n in names]
     assert verdict(checks) == expected
@@ -187,6 +196,9 @@ def test_verdict_rules(failed, expected):
 def test_a_falsified_graph_is_critical_only_when_it_misplaces_a_left_out_variable():
     assert verdict([check("graph_falsification", False, critical=True)]) == "unreliable"
     assert verdict([check("graph_falsification", False, critical=False)]) == "fragile"
+    # a failure that cannot change the answer is reported but not counted
+    uncounted = check("graph_falsification", False).model_copy(update={"counts": False})
+    assert verdict([uncounted, check("placebo_treatment", True)]) == "robust"
 
 
 def test_claim_rules():

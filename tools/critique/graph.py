@@ -1,0 +1,163 @@
+"""The graph, judged by what the adjustment set needs.
+
+A learned graph is rarely right everywhere, and most of its errors cannot change the answer: a
+missing edge between two adjusted covariates, or between the treatment and an adjusted covariate,
+leaves the set valid. So each local Markov condition the data reject is read as a missing edge
+a - b and asked one question: could that edge make the adjustment set fail? The edge is added in
+each direction that keeps the graph acyclic, and the set must still block every back-door path
+(treatment and outcome d-separated given the set once the treatment's own out-edges are cut; the
+adjusted variables are taken to be pre-treatment, as the identify step assumes). Only violations
+for which some direction opens a path count ("relevant"); the others are reported and left out.
+
+A relevant violation implicates the left-out variables at its ends. When they can be adjusted for
+(not descendants of the treatment in the graph), the suite refits with them added: if the estimate
+moves by more than `MOVE` standard errors the graph's error changes the number (critical);
+otherwise the answer does not depend on it and the failure does not count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+import pandas as pd
+
+from tools.falsification import (
+    LEVEL,
+    _holm_rejected,
+    dag_extension,
+    describe_test,
+    local_markov_tests,
+)
+from tools.graphs import d_separated
+from tools.types import CausalGraph, CheckResult
+
+MOVE = 2.0
+"""Adding the implicated variables must not move the estimate by more than this many std. errors."""
+
+
+@dataclass(frozen=True)
+class GraphFinding:
+    """What the test found; `implicated` are left-out variables a refit may add."""
+
+    check: CheckResult
+    implicated: tuple[str, ...] = ()
+
+
+def blocks_backdoor(dag: nx.DiGraph, treatment: str, outcome: str, adjust: set[str]) -> bool:
+    """The set blocks every path between treatment and outcome that enters the treatment."""
+    cut = dag.copy()
+    cut.remove_edges_from(list(dag.out_edges(treatment)))
+    return d_separated(cut, {treatment}, {outcome}, adjust)
+
+
+def relevant(
+    dag: nx.DiGraph, treatment: str, outcome: str, adjust: set[str], a: str, b: str
+) -> bool:
+    """Could a missing edge a - b (either direction, no cycle) unblock a back-door path?"""
+    for u, v in ((a, b), (b, a)):
+        if v == treatment and u == outcome:
+            continue
+        if nx.has_path(dag, v, u):
+            continue
+        dag.add_edge(u, v)
+        try:
+            opened = not blocks_backdoor(dag, treatment, outcome, adjust)
+        finally:
+            dag.remove_edge(u, v)
+        if opened:
+            return True
+    return False
+
+
+def adjustment_falsification(
+    frame: pd.DataFrame,
+    graph: CausalGraph,
+    treatment: str,
+    outcome: str,
+    adjustment: tuple[str, ...],
+    ci_test: str = "fisherz",
+    seed: int = 0,
+    level: float = LEVEL,
+) -> GraphFinding | str:
+    """Test the graph's local Markov conditions and keep the violations the set depends on."""
+    dag = dag_extension(graph)
+    if dag is None:
+        return "not run: the graph is not a DAG or a CPDAG with a DAG extension"
+    if treatment not in dag or outcome not in dag:
+        return "not run: the graph lacks the treatment or the outcome"
+    adjust = set(adjustment) & set(dag.nodes)
+    base_blocks = blocks_backdoor(dag, treatment, outcome, adjust)
+    left_out = set(dag.nodes) - adjust - {treatment, outcome}
+    tests = local_markov_tests(frame, dag, ci_test, seed)
+    if not tests:
+        return "not run: the graph implies no testable independence"
+    p_values = {(a, b, tuple(s)): p for a, b, s, p in tests}
+    holm = _holm_rejected(p_values, level)
+    if base_blocks:
+        hits = [k for k in holm if relevant(dag, treatment, outcome, adjust, k[0], k[1])]
+    else:  # the set does not block the learned graph's own paths: fall back to left-out ends
+        hits = [k for k in holm if {k[0], k[1]} & left_out]
+    after = nx.descendants(dag, treatment)
+    implicated = tuple(sorted({v for k in hits for v in k[:2]} & left_out - after))
+    worst = min(tests, key=lambda t: t[3])
+    detail = (
+        f"the graph implies {len(tests)} local independences; {len(holm)} rejected after Holm's "
+        f"correction (least supported: {describe_test(worst)})"
+    )
+    if not base_blocks:
+        detail += (
+            "; the adjustment set does not block every back-door path of this graph itself (the "
+            "identify step chose it to survive discovery errors)"
+        )
+    ignored = len(holm) - len(hits)
+    if ignored:
+        detail += f"; {ignored} of them cannot change the adjustment set (not counted)"
+    if hits:
+        shown = "; ".join(f"{a} ⊥ {b}" for a, b, _ in hits[:4])
+        detail += f"; {len(hits)} could bring a left-out variable into the adjustment set ({shown})"
+    else:
+        detail += "; nothing the adjustment set depends on is falsified"
+    check = CheckResult(
+        name="graph_falsification",
+        passed=not holm,
+        value=len(hits) / len(tests),
+        detail=detail,
+        counts=bool(hits),
+        role="adjustment",
+    )
+    return GraphFinding(check=check, implicated=implicated)
+
+
+def judge_shift(
+    finding: GraphFinding, estimate: float, std_error: float, moved_to: float | None
+) -> CheckResult:
+    """Finish a relevant finding with the refit that adds the implicated variables (or None)."""
+    check = finding.check
+    if not check.counts:
+        return check
+    if moved_to is None:
+        return check.model_copy(
+            update={
+                "detail": check.detail + "; the implicated variables cannot be adjusted for "
+                "(descendants of the treatment in the graph), so the set may be wrong"
+            }
+        )
+    shift = abs(moved_to - estimate) / max(std_error, 1e-12)
+    names = ", ".join(finding.implicated)
+    if shift > MOVE:
+        return check.model_copy(
+            update={
+                "critical": True,
+                "detail": check.detail + f"; adjusting for {names} as well moves the estimate "
+                f"from {estimate:.4g} to {moved_to:.4g} ({shift:.1f} std. errors): the answer "
+                "depends on the graph's error",
+            }
+        )
+    return check.model_copy(
+        update={
+            "counts": False,
+            "detail": check.detail + f"; adjusting for {names} as well gives {moved_to:.4g} "
+            f"({shift:.1f} std. errors away): the answer does not depend on it (not counted)",
+        }
+    )
