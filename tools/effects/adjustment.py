@@ -17,7 +17,7 @@ strongest first:
 - the data: V is a definite descendant of the treatment (a path of `-->` edges, through the
   outcome included) in the main graph and in at least `STRONG` of all the learned graphs (main +
   resamples, an ensemble instead of one bet), or no directed path from the treatment to V is even
-  possible in at least `STRONG` of them (V is before it).
+  possible in the main graph and in at least `BEFORE` of them (V is before it).
 
 What none of these decides is `undecided`: adjusted for by default and offered as a question; the
 identify step keeps the questions whose answer moves the number (`tools.effects.questions`).
@@ -42,6 +42,9 @@ from tools.types import (
 STRONG = 0.8
 """Share of the learned graphs an orientation must hold in to count as evidence: a half-sample
 flips a weakly supported orientation often, a real one (a v-structure, LiNGAM's order) rarely."""
+BEFORE = 0.5
+"""Calling a covariate "before" only spares a question (an undecided one is adjusted for too), so a
+majority of the graphs, the main one included, is evidence enough."""
 RULE = "pre-treatment covariates (evidence-based exclusion over the resampled graphs)"
 
 
@@ -154,15 +157,15 @@ def _role(
                 "(resamples included)"
             ),
         )
-    if not possible_main and possible <= 1 - STRONG:
+    if not possible_main and possible <= 1 - BEFORE:
         return CovariateRole(
             **common,
             adjusted=True,
             position="before",
             decided_by="data",
             evidence=(
-                f"no directed path from {treatment} to {name} is possible in "
-                f"{1 - possible:.0%} of the learned graphs (resamples included)"
+                f"no directed path from {treatment} to {name} is possible in the learned graph "
+                f"and in {1 - possible:.0%} of all the learned graphs (resamples included)"
             ),
         )
     return CovariateRole(

@@ -148,11 +148,13 @@ def estimate_effect(
     if tdata.discrete and x is not None:
         keep, trimming = support_mask(nu.propensity, tdata, params.trim)
         if tdata.kind == "binary":
+            # judged on the rows the headline covers: after trimming, those are what it is about
             overlap = summarize_overlap(
-                nu.propensity[:, 1],
-                tdata.values,
+                nu.propensity[keep, 1],
+                tdata.values[keep],
                 method=f"cross-fitted propensity ({nu.families['t'].replace('_', ' ')}, "
-                f"{nu.folds} folds), the same that decided the trimming",
+                f"{nu.folds} folds), the same that decided the trimming, on the "
+                f"{int(keep.sum()):,} rows the headline covers",
             )
     if trimming is not None:
         warnings.append(f"overlap: {trimming.detail}")
