@@ -261,6 +261,14 @@ class Repl:
         if state.rerun_from:
             self.say(f"/run re-runs from {state.rerun_from}", style="dim")
 
+    def do_answer(self, intent: Intent, line: str) -> None:
+        state = edits.answer_question(self._need_data(), intent.source, intent.arg)
+        self.session.save(state, f"/answer {intent.source} {intent.arg}")
+        verb = "can" if intent.arg == "yes" else "cannot"
+        self.say(f"noted: {state.treatment or 'the treatment'} {verb} change {intent.source}")
+        if state.rerun_from:
+            self.say(f"/run re-runs from {state.rerun_from}", style="dim")
+
     def do_run(self, intent: Intent, line: str) -> None:
         state = self._need_data()
         req = state.request

@@ -243,6 +243,8 @@ class AnalysisState(Model):
     knowledge: Knowledge | None = None
     user_graph: CausalGraph | None = None
     """The validated --graph, over every analysed column."""
+    answers: dict[str, Literal["yes", "no"]] = Field(default_factory=dict)
+    """The user's answers to decisive questions ("can the treatment change V?"), by variable."""
     prior: Prior | None = None
     discovery: DiscoveryResult | None = None
     identification: IdentificationResult | None = None

@@ -598,6 +598,7 @@ def discover(
         method=describe(params, diagnostics),
         graph=graph,
         params=params,
+        replicas=tuple(replicas) if resamples > 0 else (),
         warnings=tuple(warnings),
         diagnostics=diagnostics,
     )

@@ -15,14 +15,9 @@ import pandas as pd
 from econml.iv.dml import OrthoIV
 from threadpoolctl import threadpool_limits
 
-from tools.estimation import (
-    EffectFit,
-    choose_families,
-    classifier,
-    naive_estimate,
-    regressor,
-    single_contrast_treatment,
-)
+from tools.effects.estimation import EffectFit
+from tools.effects.nuisance import choose_families, classifier, regressor
+from tools.effects.treatment import naive_estimate, single_contrast_treatment
 from tools.types import Candidate, EffectEstimate, EstimationParams
 from tools.warning_capture import captured_warnings
 

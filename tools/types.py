@@ -187,6 +187,9 @@ class DiscoveryParams(Frozen):
 class DiscoveryResult(ToolResult):
     graph: CausalGraph
     params: DiscoveryParams
+    replicas: tuple[CausalGraph, ...] = ()
+    """The graphs learned on the resamples (after the knowledge repair): the ensemble the
+    identify step reads orientations from, instead of betting on the one graph."""
 
 
 # --------------------------------------------------------------------------- identification
@@ -200,6 +203,38 @@ class PossibleSet(Frozen):
     """How many DAGs of the equivalence class give this answer."""
     zero: bool = False
     """In these DAGs the treatment has no causal path to the outcome: the effect is 0."""
+
+
+class CovariateRole(Frozen):
+    """Where one covariate stands relative to the treatment, and whether it is adjusted for."""
+
+    name: str
+    adjusted: bool
+    position: Literal["before", "after", "undecided"]
+    """Relative to the treatment: `after` = the treatment can change it (directly or through
+    the outcome), so adjusting for it would remove part of the effect or open a collider path."""
+    decided_by: Literal["knowledge", "answer", "data", "default"]
+    evidence: str
+    descendant_share: float | None = None
+    """Share of the learned graphs (main + resamples) with a directed path treatment -> it."""
+    possible_share: float | None = None
+    """Share of the learned graphs in which a directed path from the treatment is possible."""
+
+
+class DecisiveQuestion(Frozen):
+    """A question the data cannot answer and the number depends on: "can T change V?"."""
+
+    variable: str
+    question: str
+    assumed: Literal["yes", "no"]
+    """The answer the headline estimate assumes."""
+    alternative_set: tuple[str, ...]
+    """The adjustment set under the other answer."""
+    shift: float | None = None
+    """Screen (OLS): estimate under the other answer minus the headline's, in outcome units."""
+    shift_se: float | None = None
+    """Standard error of the headline's screen estimate: the yardstick for `shift`."""
+    evidence: str = ""
 
 
 class IdentificationResult(ToolResult):
@@ -234,6 +269,15 @@ class IdentificationResult(ToolResult):
     members: int | None = None
     """CPDAG: the number of DAGs of the equivalence class that were examined."""
     possible_sets: tuple[PossibleSet, ...] = ()
+    roles: tuple[CovariateRole, ...] = ()
+    """Learned graphs: every covariate's position and why it is (not) adjusted for."""
+    questions: tuple[DecisiveQuestion, ...] = ()
+    """Learned graphs: what the data cannot decide and the number depends on, most decisive
+    first; the estimate step reports the effect under each answer."""
+    assumption: str = ""
+    """The assumption the adjustment rests on, in words (the report's first sentence on it)."""
+    answers: dict[str, str] = Field(default_factory=dict)
+    """Answers to earlier questions ("yes"/"no" by variable) and who gave them, as used."""
 
 
 # --------------------------------------------------------------------------- estimation
@@ -245,15 +289,18 @@ EstimatorName = Literal[
 """Back-door CATE estimators (EconML); front-door and IV have their own estimators."""
 
 
+NuisanceFamily = Literal["gradient_boosting", "linear", "quadratic"]
+"""Nuisance model families: ridge/logistic, the same on the covariates and their squares, or
+histogram gradient boosting."""
+
+
 class EstimationParams(Frozen):
     estimator: EstimatorName = "linear_dml"
     """The estimator `estimate_ate` fits (no selection); `estimate_effect` selects among
     `candidates` instead when more than one is given."""
     candidates: tuple[EstimatorName, ...] = ()
     nuisance: Literal["select", "gradient_boosting", "linear"] = "select"
-    families: (
-        tuple[Literal["gradient_boosting", "linear"], Literal["gradient_boosting", "linear"]] | None
-    ) = None
+    families: tuple[NuisanceFamily, NuisanceFamily] | None = None
     """(outcome model, treatment model) families fixed by an earlier selection; skips it."""
     cv: int = Field(3, ge=2)
     seed: int = 0
@@ -264,6 +311,9 @@ class EstimationParams(Frozen):
     """Overlap: rows outside common support (min-max rule on the estimated propensity) are
     dropped; `trim` adds an absolute floor on every level's propensity (0 = none)."""
     n_jobs: int = Field(2, ge=1)
+    arm_families: tuple[NuisanceFamily, ...] | None = None
+    """Discrete treatment with `families` fixed: the outcome family of each arm (reference
+    first), as the estimate chose them; None: every arm uses the outcome family."""
 
 
 class Candidate(Frozen):
@@ -329,6 +379,36 @@ class Trimming(Frozen):
     detail: str
 
 
+SUPPORT_BOUND = 0.05
+"""Common support is propensity in [0.05, 0.95]: beyond it an inverse weight exceeds 20."""
+MAX_SHARE_OUTSIDE = 0.10
+"""The overlap check fails when more than this share of units is outside common support..."""
+MIN_ESS_SHARE = 0.20
+"""...or when either arm's effective sample size under ATE weights is below this share of it."""
+
+
+class OverlapSummary(ToolResult):
+    """Overlap of a binary treatment, from the cross-fitted propensity the estimate used."""
+
+    n: int
+    bound: float
+    share_outside: float
+    """Share of units with propensity outside [bound, 1 - bound]."""
+    treated_range: tuple[float, float]
+    control_range: tuple[float, float]
+    ess_treated: float
+    """Kish effective sample size of the treated arm under ATE weights 1/p, as a share."""
+    ess_control: float
+    """Kish effective sample size of the control arm under ATE weights 1/(1-p), as a share."""
+
+    @property
+    def passed(self) -> bool:
+        return (
+            self.share_outside <= MAX_SHARE_OUTSIDE
+            and min(self.ess_treated, self.ess_control) >= MIN_ESS_SHARE
+        )
+
+
 class PossibleEffect(Frozen):
     adjustment_set: tuple[str, ...]
     members: int
@@ -337,6 +417,8 @@ class PossibleEffect(Frozen):
     ci_high: float
     zero: bool = False
     """True when the graph itself says 0 in these members (no causal path): no estimate needed."""
+    answer: str = ""
+    """Learned graphs: the answers to the decisive questions this effect holds under."""
 
 
 class EffectEstimate(ToolResult):
@@ -367,6 +449,16 @@ class EffectEstimate(ToolResult):
     cate_summary: CateSummary | None = None
     trimming: Trimming | None = None
     possible_effects: tuple[PossibleEffect, ...] = ()
+    n_total: int | None = None
+    """Rows of the table given to the estimate; `n` of them (those with overlap) are covered."""
+    population: str | None = None
+    """The rows the headline is about, in words (e.g. "776 of 16,177 rows: common support")."""
+    overlap: OverlapSummary | None = None
+    """Binary treatment: overlap from the same cross-fitted propensity the trimming used (on
+    every row, before trimming)."""
+    cate_method: str | None = None
+    """The estimator behind the per-row effects (selected out of sample); the headline comes
+    from the efficient score named in `interval_method`."""
 
 
 # --------------------------------------------------------------------------- critique

@@ -131,6 +131,23 @@ def edit_graph(
     return with_record(state, f"/edge {op} {source}->{target}: {done.change}"), done.change
 
 
+def answer_question(state: AnalysisState, variable: str, answer: str) -> AnalysisState:
+    """The user's answer to "can the treatment change VARIABLE?": used like a tier by the
+    identify step (yes: left out of the adjustment set; no: adjusted for); identification
+    onwards is stale."""
+    if state.profile is None:
+        raise InputError("there is no analysis yet: /run it first, then answer its questions")
+    require_column(variable, state.profile.analysis_columns, "/answer:")
+    if variable in (state.treatment, state.outcome):
+        raise InputError(f"{variable!r} is the treatment or the outcome; answer about a covariate")
+    answers = {**state.answers, variable: answer}
+    state = state.model_copy(update={"answers": answers})
+    if state.identification is not None:
+        state = invalidate(state, "identify")
+    verb = "can" if answer == "yes" else "cannot"
+    return with_record(state, f"/answer {variable} {answer}: {state.treatment} {verb} change it")
+
+
 def set_estimator(state: AnalysisState, name: str) -> AnalysisState:
     """Choose the nuisance model family of the estimators; only estimation onwards is stale."""
     if name not in ESTIMATORS:

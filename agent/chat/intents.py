@@ -43,6 +43,7 @@ Kind = Literal[
     "outcome",
     "ask_effect",
     "estimator",
+    "answer",
     "run",
     "report",
     "why",
@@ -62,6 +63,7 @@ COMMANDS: dict[str, str] = {
     "/treatment X": "set the treatment column",
     "/outcome Y": "set the outcome column",
     "/estimator auto|boosting|linear": "the nuisance models (estimation onwards re-runs)",
+    "/answer VAR yes|no": "answer a decisive question: can the treatment change VAR?",
     "/run [all]": "run what is stale (all: everything, re-learning the graph)",
     "/report": "write report.md, report.html, graph.png and result.json, as `agent analyze`",
     "/why [topic]": "explain the last decision (or: estimator, adjustment, graph, plan)",
@@ -130,6 +132,11 @@ def parse_command(line: str) -> Intent:
         if choice is None:
             raise InputError("usage: /estimator auto|boosting|linear")
         return Intent(kind="estimator", arg=choice)
+    if name == "/answer":
+        variable, _, answer = rest.rpartition(" ")
+        if not variable.strip() or answer.lower() not in ("yes", "no"):
+            raise InputError("usage: /answer VARIABLE yes|no (can the treatment change it?)")
+        return Intent(kind="answer", arg=answer.lower(), source=variable.strip())
     if name == "/edge":
         op, _, edge = rest.partition(" ")
         if op not in ("add", "remove", "forbid") or not edge.strip():

@@ -109,6 +109,10 @@ def effect_view(state: AnalysisState, previous: EffectEstimate | None = None) ->
                 style="yellow",
             )
         )
+    ident = state.identification
+    if ident is not None and ident.questions:
+        parts.append(Text("Questions the data cannot answer (reply with /answer VAR yes|no):"))
+        parts.extend(Text(f"  {q.question} (assumed {q.assumed})") for q in ident.questions)
     if state.critique:
         for check in state.critique.checks:
             mark = "[green]✓[/green]" if check.passed else "[red]✗[/red]"

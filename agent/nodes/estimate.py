@@ -1,11 +1,14 @@
 """estimate: compute the effect the identification step licensed, and nothing else.
 
-Back-door: EconML candidates selected out of sample (tools.estimation), on every prepared row or,
-when the plan trims (a critique revision after failed overlap), on the units whose cross-fitted
-propensity lies in [x, 1 - x]. Front-door and IV: their own estimators. A CPDAG whose members
+Back-door (tools.effects): the headline ATE/ATT from the doubly robust score on cross-fitted
+nuisances, over the rows with common support (and, when the plan trims after a failed overlap
+check, propensity in [x, 1 - x], decided by the same propensity); the per-row CATE from the
+candidate chosen out of sample, written for every prepared row with `in_overlap`. Front-door and
+IV: their own estimators. A CPDAG whose members
 disagree: the effect under each distinct adjustment set (the set of possible effects), never one
-number. Not identified: no estimate. The per-row CATE table goes to the run context, for the
-report to write next to itself.
+number. A learned graph's decisive questions: the headline plus the effect under each other
+answer (`tools.effects.answers`). Not identified: no estimate. The per-row CATE table goes to the
+run context, for the report to write next to itself.
 """
 
 from __future__ import annotations
@@ -15,19 +18,26 @@ import pandas as pd
 from agent.context import RunContext
 from agent.nodes.base import Step, node
 from agent.state import AnalysisState
-from tools.estimation import LABELS, EffectFit, estimate_effect, estimate_possible_effects
+from tools.effects.answers import estimate_answers
+from tools.effects.cate import LABELS
+from tools.effects.estimation import EffectFit, estimate_effect, estimate_possible_effects
 from tools.frontdoor import estimate_frontdoor
 from tools.iv import estimate_iv
-from tools.overlap import common_support, propensity_scores
-from tools.types import EstimationParams
+from tools.types import EstimationParams, IdentificationResult
 
 
 def estimation_params(state: AnalysisState) -> EstimationParams:
-    """The plan's candidates; refits (critique) fix the chosen estimator through
-    `tools.refutation.same_estimator`."""
+    """The plan's candidates and trimming bound; refits (critique) fix the chosen nuisance
+    families through `tools.refutation.same_estimator`."""
     candidates = tuple(c for c in state.plan.estimators if c in LABELS)
+    arms = state.effect.diagnostics.get("arm_families") if state.effect else None
     return EstimationParams(
-        nuisance=state.plan.nuisance, seed=state.request.seed, candidates=candidates
+        nuisance=state.plan.nuisance,
+        seed=state.request.seed,
+        candidates=candidates,
+        trim=state.plan.trim_propensity or 0.0,
+        # used only with `families` fixed (a refit): each arm keeps the family it was given
+        arm_families=tuple(arms) if arms else None,
     )
 
 
@@ -40,33 +50,15 @@ def categorical_columns(state: AnalysisState) -> tuple[str, ...]:
 
 
 def estimation_frame(
-    state: AnalysisState, ctx: RunContext, family: str
+    state: AnalysisState, ctx: RunContext, family: str = "linear"
 ) -> tuple[pd.DataFrame, str | None]:
-    """The rows the estimate uses: all prepared rows, or those on common support when the plan
-    trims (propensity from the `family` treatment model; cached so the critique sees the same)."""
-    req, ident, bound = state.request, state.identification, state.plan.trim_propensity
+    """The table the estimate reads: every prepared row. Trimming (common support, and the
+    plan's propensity bound after a failed overlap check) happens inside the estimate, on its
+    own cross-fitted propensity, so the rows outside are still reported; the second item is
+    kept for callers that expected a trimmed frame and is always None."""
+    req = state.request
     frame = ctx.tables.prepared(req.data_path, req.max_rows, req.seed, state.profile).frame
-    if bound is None or not ident.adjustment_set or frame[ident.treatment].nunique() != 2:
-        return frame, None
-    key = ("trim", req.data_path, req.seed, ident.treatment, ident.adjustment_set, bound, family)
-
-    def trimmed() -> tuple[pd.DataFrame, str]:
-        p = propensity_scores(
-            frame,
-            ident.treatment,
-            ident.adjustment_set,
-            family,
-            req.seed,
-            categorical_columns(state),
-        )
-        kept = frame[common_support(p, bound)].reset_index(drop=True)
-        note = (
-            f"units with propensity in [{bound:g}, {1 - bound:g}]: {len(kept):,} of "
-            f"{len(frame):,} rows (common support)"
-        )
-        return kept, note
-
-    return ctx.tables.derived(key, trimmed)
+    return frame, None
 
 
 @node("estimate", needs=("identification",))
@@ -81,7 +73,9 @@ def estimate(state: AnalysisState, ctx: RunContext) -> Step:
     prepared = ctx.tables.prepared(req.data_path, req.max_rows, req.seed, state.profile)
     categorical = categorical_columns(state)
     labels = prepared.codings.get(ident.treatment)
-    params = estimation_params(state).model_copy(update={"n_jobs": ctx.settings.n_jobs})
+    params = estimation_params(state).model_copy(
+        update={"n_jobs": ctx.settings.n_jobs, "arm_families": None}
+    )
     if ident.status == "possible_effects":
         possible = tuple((p.adjustment_set, p.members, p.zero) for p in ident.possible_sets)
         effect = estimate_possible_effects(
@@ -105,7 +99,7 @@ def estimate(state: AnalysisState, ctx: RunContext) -> Step:
             categorical,
             labels,
         )
-        return _done(fit, ctx, None, unchanged=False)
+        return _done(fit, ctx, unchanged=False)
     if ident.strategy == "iv":
         fit = estimate_iv(
             prepared.frame,
@@ -116,10 +110,8 @@ def estimate(state: AnalysisState, ctx: RunContext) -> Step:
             categorical,
             labels,
         )
-        return _done(fit, ctx, None, unchanged=False)
-    before = state.effect.diagnostics if state.effect else {}
-    family = before.get("trim_family") or before.get("nuisance_t") or "linear"
-    frame, population = estimation_frame(state, ctx, family)
+        return _done(fit, ctx, unchanged=False)
+    frame, _ = estimation_frame(state, ctx)
     # A revision that leaves everything the estimate depends on unchanged (e.g. a rediscovered
     # graph with the same adjustment set) gets the same, deterministic, estimate without a refit.
     key = (
@@ -131,7 +123,6 @@ def estimate(state: AnalysisState, ctx: RunContext) -> Step:
         ident.outcome,
         ident.adjustment_set,
         params,
-        population,
     )
     fit = ctx.tables.derived(
         key,
@@ -145,23 +136,46 @@ def estimate(state: AnalysisState, ctx: RunContext) -> Step:
             labels,
         ),
     )
+    if ident.questions:
+        fit = _with_answers(fit, frame, ident, params, categorical)
     unchanged = state.effect is not None and state.effect.estimate == fit.effect.estimate
-    if population:
-        diagnostics = {**fit.effect.diagnostics, "population": population, "trim_family": family}
-        fit = EffectFit(fit.effect.model_copy(update={"diagnostics": diagnostics}), fit.cate)
-    return _done(fit, ctx, population, unchanged)
+    return _done(fit, ctx, unchanged)
 
 
-def _done(fit: EffectFit, ctx: RunContext, population: str | None, unchanged: bool) -> Step:
+def _with_answers(
+    fit: EffectFit,
+    frame: pd.DataFrame,
+    ident: IdentificationResult,
+    params: EstimationParams,
+    categorical: tuple[str, ...],
+) -> EffectFit:
+    """The effect under each other answer to the decisive questions, with the headline's
+    nuisance families fixed."""
+    d = fit.effect.diagnostics
+    families = (d.get("nuisance_y", "linear"), d.get("nuisance_t", "linear"))
+    answers = estimate_answers(
+        frame,
+        ident.treatment,
+        ident.outcome,
+        ident.questions,
+        ident.adjustment_set,
+        params.model_copy(update={"families": families}),
+        categorical,
+    )
+    return EffectFit(fit.effect.model_copy(update={"possible_effects": answers}), fit.cate)
+
+
+def _done(fit: EffectFit, ctx: RunContext, unchanged: bool) -> Step:
     """Keep the CATE table for the report; the step's summary and warnings."""
     if fit.cate is not None:
         ctx.artifacts["cate"] = fit.cate
     effect = fit.effect
     warnings = list(effect.warnings)
-    if population:
+    covered = effect.n_total is not None and effect.n < effect.n_total
+    if covered:
         warnings.append(
-            f"the estimate is the average effect among {population}; units without comparable "
-            "counterparts were dropped"
+            f"the estimate is the average effect among {effect.population}; the per-row "
+            "effects of the other rows are extrapolations (flagged in cate.csv)"
         )
     att = f"; ATT {effect.att:.4g}" if effect.att is not None else ""
     return Step(
@@ -169,7 +183,7 @@ def _done(fit: EffectFit, ctx: RunContext, population: str | None, unchanged: bo
         summary=(
             f"{effect.selected}: ATE {effect.estimate:.4g} [{effect.ci_low:.4g}, "
             f"{effect.ci_high:.4g}]{att} (naive {effect.naive_estimate:.4g})"
-            + (f"; {population}" if population else "")
+            + (f"; on {effect.n:,} of {effect.n_total:,} rows" if covered else "")
             + ("; unchanged: nothing it depends on changed" if unchanged else "")
         ),
         warnings=warnings,

@@ -40,8 +40,9 @@ from tools.discovery_select import (
     data_facts,
     forced_choice,
 )
+from tools.effects.cate import LABELS, default_candidates
+from tools.effects.treatment import treatment_data
 from tools.errors import InputError
-from tools.estimation import LABELS, default_candidates, treatment_data
 from tools.question import map_question
 from tools.types import CausalGraph, DataProfile
 from tools.user_graph import check_user_graph, load_user_graph
@@ -260,7 +261,8 @@ def plan(state: AnalysisState, ctx: RunContext) -> Step:
         chosen.rationale.append(
             f"{kind} treatment: candidate estimators "
             + ", ".join(LABELS[e] for e in chosen.estimators)
-            + "; the estimate step picks one out of sample (R-loss, one-standard-error rule)"
+            + "; the estimate step picks the per-row effect model out of sample (R-loss); the "
+            "headline comes from the doubly robust score"
         )
     method = (
         "user graph"

@@ -21,8 +21,8 @@ from agent.report.figures import draw_cate_png, draw_graph_png
 from agent.report.result import all_warnings, assumptions, build_result
 from agent.revision import MAX_ROUNDS
 from agent.state import AnalysisState, ReportFiles
+from tools.effects.cate import CateTable
 from tools.errors import InputError
-from tools.estimation import CateTable
 from tools.types import EffectEstimate
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -90,9 +90,25 @@ def headline(state: AnalysisState) -> str:
     text = effect_sentence(effect)
     if effect.ci_low <= 0 <= effect.ci_high:
         text += " The interval includes zero: the data do not distinguish this effect from none."
+    if ident is not None and ident.questions and effect.possible_effects:
+        text += " " + depends_sentence(ident, effect)
     if state.critique:
         text += " " + critique_sentence(state)
     return text
+
+
+def depends_sentence(ident, effect) -> str:
+    """The decisive questions in the headline: what was assumed and the effect otherwise."""
+    parts = []
+    for q in ident.questions:
+        other = next((p for p in effect.possible_effects if p.answer.startswith(q.question)), None)
+        if other is not None:
+            flip = "no" if q.assumed == "yes" else "yes"
+            parts.append(
+                f"{q.question} The estimate assumes {q.assumed}; if {flip}, "
+                f"it is {fmt(other.estimate)} (95% CI {fmt(other.ci_low)} to {fmt(other.ci_high)})."
+            )
+    return "It depends on what the data cannot decide: " + " ".join(parts)
 
 
 def critique_sentence(state: AnalysisState) -> str:
@@ -260,8 +276,10 @@ def cate_figure(state: AnalysisState, cate: CateTable | None) -> bytes | None:
     if not summary.groups:
         return None
     column = next(c for c in cate.frame.columns if c.startswith("cate"))
+    # the rows the headline and the summary are about (the others' effects are extrapolations)
+    rows = cate.frame[cate.frame["in_overlap"]] if "in_overlap" in cate.frame else cate.frame
     return draw_cate_png(
-        cate.frame[column].tolist(),
+        rows[column].tolist(),
         [(g.label, g.mean_cate) for g in summary.groups],
         ate=effect.estimate,
         title=f"effect of {effect.treatment} on {effect.outcome} per row",

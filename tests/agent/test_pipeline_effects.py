@@ -71,10 +71,31 @@ def test_an_instrument_estimate_is_attacked_with_the_iv_estimator(monkeypatch, t
     )
 
 
-def test_orientation_the_data_cannot_decide_gives_possible_effects(monkeypatch, tmp_path):
+def test_orientation_the_data_cannot_decide_becomes_a_decisive_question(monkeypatch, tmp_path):
+    """A learned CPDAG a --- t: the headline adjusts for a (pre-treatment by default) and the
+    report asks whether t can change a, with the effect under the other answer."""
     case = orientation_matters(n=3000, seed=6)
     declare(monkeypatch, case.graph)
     _, result, report = run(case.frame, tmp_path, treatment="t", outcome="y")
+    ident = result["identification"]
+    assert ident["status"] == "identified" and ident["adjustment_set"] == ["a"]
+    assert [q["variable"] for q in ident["questions"]] == ["a"]
+    assert ident["questions"][0]["question"] == "Can t change a?"
+    effect = result["effect"]
+    assert effect["ci_low"] <= case.truth.ate <= effect["ci_high"]
+    (other,) = effect["possible_effects"]
+    assert other["adjustment_set"] == [] and other["answer"].endswith("Yes.")
+    assert not other["ci_low"] <= case.truth.ate <= other["ci_high"]  # the answer matters
+    assert "Can t change a?" in report
+
+
+def test_a_declared_cpdag_whose_members_disagree_gives_possible_effects(tmp_path):
+    case = orientation_matters(n=3000, seed=6)
+    declared = tmp_path / "graph.txt"
+    declared.write_text("a --- t\nt --> y\na --> y\n")
+    _, result, report = run(
+        case.frame, tmp_path, treatment="t", outcome="y", graph_path=str(declared)
+    )
     assert result["identification"]["status"] == "possible_effects"
     effect = result["effect"]
     assert effect["estimate"] is None and effect["status"] == "possible_effects"
@@ -130,3 +151,27 @@ def test_a_text_treatment_with_three_levels_gives_contrasts(tmp_path):
     checks = {c["name"]: c for c in result["critique"]["checks"]}
     assert checks["placebo_treatment"]["passed"]
     assert any("single contrast" in s for s in result["critique"]["skipped"])
+
+
+def test_the_llm_answers_the_decisive_questions_and_its_answers_are_used(monkeypatch, tmp_path):
+    case = orientation_matters(n=3000, seed=6)
+    declare(monkeypatch, case.graph)
+    asked: list[str] = []
+
+    def answer(messages):
+        asked.append(messages[-1]["content"])
+        return {"answer": "yes", "rationale": "a is measured after t starts"}
+
+    data = tmp_path / "data.csv"
+    case.frame.to_csv(data, index=False)
+    llm = OfflineLLM({"decisive_question": answer})
+    ctx = RunContext(settings=resolve_settings(env={}), llm=llm)
+    request = AnalysisRequest(
+        data_path=str(data), out_dir=str(tmp_path / "run"), treatment="t", outcome="y"
+    )
+    state = run_analysis(request, ctx)
+    assert len(asked) == 1 and '"Can t change a?"' in asked[0]  # the question, quoted as data
+    ident = state.identification
+    assert ident.adjustment_set == () and ident.questions == ()
+    assert ident.answers == {"a": "yes (LLM)"}
+    assert next(r for r in ident.roles if r.name == "a").decided_by == "answer"

@@ -3,8 +3,8 @@ import pandas as pd
 import pytest
 
 from evals.synthetic import confounded_binary
+from tools.effects.estimation import estimate_ate
 from tools.errors import InputError
-from tools.estimation import estimate_ate
 from tools.refutation import placebo_treatment, random_common_cause, verdict
 from tools.types import EstimationParams
 

@@ -1,13 +1,9 @@
 import pytest
 
+from tools.effects.equivalence import dag_members, identify_cpdag, local_parent_sets
+from tools.effects.graph_sets import check_graph_nodes
+from tools.effects.identification import identify
 from tools.errors import InputError
-from tools.identification import (
-    check_graph_nodes,
-    dag_members,
-    identify,
-    identify_cpdag,
-    local_parent_sets,
-)
 from tools.types import CausalGraph, Edge
 
 
@@ -142,7 +138,7 @@ def test_o_set_matches_dowhys_efficient_set_and_stays_fast_on_dense_graphs():
     import networkx as nx
     import numpy as np
 
-    from tools.identification import _dowhy, _o_set, is_valid_adjustment, optimal_set
+    from tools.effects.graph_sets import dowhy_api, is_valid_adjustment, o_set, optimal_set
 
     rng = np.random.default_rng(0)
     compared = 0
@@ -157,11 +153,11 @@ def test_o_set_matches_dowhys_efficient_set_and_stays_fast_on_dense_graphs():
         if y not in nx.descendants(g, t):
             continue
         try:
-            eb = _dowhy()["EfficientBackdoor"](g.copy(), [t], [y], names)
+            eb = dowhy_api()["EfficientBackdoor"](g.copy(), [t], [y], names)
             expected = tuple(sorted(eb.optimal_adj_set()))
         except nx.NetworkXException:  # dowhy fails on some graphs (an edge it removes twice)
             continue
-        assert _o_set(g, t, y) == expected
+        assert o_set(g, t, y) == expected
         compared += 1
     assert compared >= 10
     # IHDP-sized and dense: 28 nodes, every earlier node a parent with probability 0.5; dowhy lists

@@ -1,0 +1,325 @@
+"""Back-door effect estimation: the entry points the agent and the critique call.
+
+One cross-fitting pass (`nuisance`) gives the propensity and the arm means on every row. From it:
+the overlap summary and the common-support trimming (`overlap`, the same propensity), the
+headline ATE/ATT with analytic intervals from the efficient doubly robust score (`inference`),
+and the per-row CATE from the candidate with the lowest out-of-sample R-loss (`selection`,
+`cate`). `estimate_ate` is the cheap refit the critique uses: fixed nuisance families, no CATE.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from tools.effects.cate import (
+    LABELS,
+    CateTable,
+    _Linear,
+    cate_table,
+    default_candidates,
+    fit_cate,
+)
+from tools.effects.heterogeneity import summarize_cate
+from tools.effects.inference import Inference, headline
+from tools.effects.nuisance import Nuisances, cross_fit, summary_families
+from tools.effects.overlap import summarize_overlap, support_mask
+from tools.effects.selection import select_cate
+from tools.effects.treatment import (
+    TreatmentData,
+    check_groups,
+    design_matrix,
+    naive_estimate,
+    treatment_data,
+    unit,
+)
+from tools.types import (
+    Candidate,
+    Contrast,
+    EffectEstimate,
+    EstimationParams,
+    OverlapSummary,
+    PossibleEffect,
+    Trimming,
+)
+from tools.warning_capture import captured_warnings
+
+FINAL_MAX_ROWS = 20_000
+"""The chosen CATE model's final stage is fitted on at most this many kept rows (seeded)."""
+
+
+@dataclass(frozen=True)
+class EffectFit:
+    effect: EffectEstimate
+    cate: CateTable | None = None
+
+
+def _population(n: int, total: int, trimming: Trimming | None) -> str:
+    if trimming is None:
+        return f"all {total:,} rows"
+    return (
+        f"{n:,} of {total:,} rows: those with comparable units in every treatment group "
+        "(common support)"
+    )
+
+
+def _cate(
+    nu: Nuisances,
+    keep: np.ndarray,
+    x_all: np.ndarray,
+    params: EstimationParams,
+    kind: str,
+    warnings: list[str],
+) -> tuple[str, list[Candidate], dict, np.ndarray, np.ndarray | None]:
+    """Select the CATE model on the kept rows, fit it, and predict every row."""
+    names = tuple(params.candidates) or (params.estimator,)
+    allowed = default_candidates(kind)
+    skipped = [n for n in names if n not in allowed]
+    names = tuple(n for n in names if n in allowed) or ("linear_dml",)
+    diagnostics: dict = {}
+    if not x_all.any() and len(names) > 1:
+        names = ("linear_dml",)
+        warnings.append("no covariates to adjust for: a constant effect, no CATE selection")
+    if len(names) > 1:
+        selection = select_cate(names, nu, keep, params.seed, params.n_jobs)
+        chosen, candidates = selection.chosen, selection.candidates
+        diagnostics.update(selection.diagnostics)
+    else:
+        chosen = names[0]
+        candidates = [Candidate(method=LABELS[chosen], selected=True, note="only candidate")]
+    candidates += [
+        Candidate(method=LABELS[s], note=f"not applicable to a {kind} treatment") for s in skipped
+    ]
+    rows = np.flatnonzero(keep)
+    if len(rows) > FINAL_MAX_ROWS:
+        rng = np.random.default_rng([params.seed, 9])
+        rows = np.sort(rng.choice(rows, FINAL_MAX_ROWS, replace=False))
+    model = fit_cate(chosen, nu, rows, params.seed)
+    cate = model.predict(x_all)
+    intervals = model.interval(x_all) if isinstance(model, _Linear) else None
+    return chosen, candidates, diagnostics, cate, intervals
+
+
+def _contrasts(tdata: TreatmentData, inf: Inference) -> tuple[Contrast, ...]:
+    if tdata.kind != "multivalued":
+        return ()
+    ci = inf.ate_ci
+    return tuple(
+        Contrast(
+            level=tdata.labels[j + 1],
+            estimate=float(inf.ate[j]),
+            ci_low=float(ci[j, 0]),
+            ci_high=float(ci[j, 1]),
+            att=None if inf.att is None else float(inf.att[j]),
+        )
+        for j in range(len(inf.ate))
+    )
+
+
+def estimate_effect(
+    frame: pd.DataFrame,
+    treatment: str,
+    outcome: str,
+    adjustment: tuple[str, ...],
+    params: EstimationParams,
+    categorical: tuple[str, ...] = (),
+    labels: dict[str, int] | None = None,
+    *,
+    summary: bool = True,
+) -> EffectFit:
+    """The effect of `treatment` on `outcome` adjusting for `adjustment`: the headline ATE and
+    ATT with 95% intervals on the rows with overlap, and (with `summary`) the per-row CATE of
+    the candidate chosen out of sample, for every row."""
+    started = time.perf_counter()
+    tdata = treatment_data(frame[treatment], labels)
+    y = frame[outcome].astype(float).to_numpy()
+    x = design_matrix(frame, adjustment, categorical)
+    check_groups(tdata, treatment)
+    warnings: list[str] = []
+    with captured_warnings() as caught:
+        nu = cross_fit(x, tdata, y, params)
+    keep = np.ones(len(y), dtype=bool)
+    trimming: Trimming | None = None
+    overlap: OverlapSummary | None = None
+    if tdata.discrete and x is not None:
+        keep, trimming = support_mask(nu.propensity, tdata, params.trim)
+        if tdata.kind == "binary":
+            # judged on the rows the headline covers: after trimming, those are what it is about
+            overlap = summarize_overlap(
+                nu.propensity[keep, 1],
+                tdata.values[keep],
+                method=f"cross-fitted propensity ({nu.families['t'].replace('_', ' ')}, "
+                f"{nu.folds} folds), the same that decided the trimming, on the "
+                f"{int(keep.sum()):,} rows the headline covers",
+            )
+    if trimming is not None:
+        warnings.append(f"overlap: {trimming.detail}")
+    check_groups(tdata.subset(keep), treatment, " after dropping rows without overlap")
+    inference = headline(nu, keep)
+    fam_y, fam_t = summary_families(nu)
+    chosen, candidates, diagnostics, cate_summary, table = params.estimator, [], {}, None, None
+    if summary:
+        with captured_warnings() as caught_cate:
+            chosen, candidates, diagnostics, cate, intervals = _cate(
+                nu, keep, nu.x, params, tdata.kind, warnings
+            )
+        caught = list(caught) + list(caught_cate)
+        if x is not None:
+            covariates = frame[list(adjustment)].reset_index(drop=True)
+            cate_summary = summarize_cate(cate[keep, 0], covariates[keep], params.seed)
+            p1 = nu.propensity[:, 1] if tdata.kind == "binary" else None
+            table = cate_table(frame, adjustment, tdata, cate, intervals, keep, p1)
+    seen = {
+        str(c.message).splitlines()[0]
+        for c in caught
+        if not issubclass(c.category, DeprecationWarning | FutureWarning)
+    }
+    warnings.extend(sorted(f"sklearn: {m}" for m in seen))
+    if tdata.kind == "multivalued":
+        warnings.append(
+            f"multi-valued treatment: the headline is {tdata.labels[1]} vs "
+            f"{tdata.labels[0]}; every level's contrast is in the report"
+        )
+    score = "AIPW (doubly robust)" if tdata.discrete else "partially linear DML"
+    arms = ", ".join(f"{k}: {v.replace('_', ' ')}" for k, v in nu.families.items())
+    method = f"{score} on {nu.folds}-fold cross-fitted nuisances ({arms})"
+    if summary:
+        method += f"; per-row effects: {LABELS[chosen]}"
+    n = int(keep.sum())
+    ci, att_ci = inference.ate_ci, inference.att_ci
+    candidates = [
+        c.model_copy(update={"estimate": float(cate[keep, 0].mean())}) if c.selected else c
+        for c in candidates
+    ]
+    effect = EffectEstimate(
+        method=method,
+        treatment=treatment,
+        outcome=outcome,
+        treatment_kind=tdata.kind,
+        estimate=float(inference.ate[0]),
+        ci_low=float(ci[0, 0]),
+        ci_high=float(ci[0, 1]),
+        std_error=float(inference.ate_se[0]),
+        n=n,
+        adjustment_set=adjustment,
+        naive_estimate=naive_estimate(tdata.values, y, tdata.kind),
+        treatment_coding=tdata.coding,
+        candidates=tuple(candidates),
+        selected=chosen,
+        att=None if inference.att is None else float(inference.att[0]),
+        att_ci_low=None if att_ci is None else float(att_ci[0, 0]),
+        att_ci_high=None if att_ci is None else float(att_ci[0, 1]),
+        interval_method=inference.method,
+        contrasts=_contrasts(tdata, inference),
+        cate_summary=cate_summary,
+        trimming=trimming,
+        warnings=tuple(warnings),
+        n_total=len(y),
+        population=_population(n, len(y), trimming),
+        overlap=overlap,
+        cate_method=LABELS[chosen] if summary else None,
+        diagnostics={
+            "unit": unit(tdata, treatment),
+            "treated_share": float(tdata.values[keep].mean()) if tdata.kind == "binary" else None,
+            "estimator": chosen,
+            "headline": "aipw" if tdata.discrete else "partially_linear",
+            "seconds": round(time.perf_counter() - started, 3),
+            "nuisance_y": fam_y,
+            "nuisance_t": fam_t,
+            "nuisance_families": dict(nu.families),
+            "arm_families": [nu.families[f"y{j}"] for j in range(tdata.levels)]
+            if tdata.discrete
+            else None,
+            "nuisance_cv": nu.cv,
+            "folds": nu.folds,
+            "population": _population(n, len(y), trimming) if trimming else None,
+            **diagnostics,
+        },
+    )
+    return EffectFit(effect=effect, cate=table)
+
+
+def estimate_ate(
+    frame: pd.DataFrame,
+    treatment: str,
+    outcome: str,
+    adjustment: tuple[str, ...],
+    params: EstimationParams,
+    categorical: tuple[str, ...] = (),
+) -> EffectEstimate:
+    """The headline ATE with its interval and nothing else (no CATE selection or summary): the
+    cheap refit refuters call. With `params.families` fixed it fits one family per nuisance."""
+    return estimate_effect(
+        frame, treatment, outcome, adjustment, params, categorical, summary=False
+    ).effect
+
+
+def estimate_possible_effects(
+    frame: pd.DataFrame,
+    treatment: str,
+    outcome: str,
+    possible: tuple[tuple[tuple[str, ...], int, bool], ...],
+    params: EstimationParams,
+    categorical: tuple[str, ...] = (),
+    labels: dict[str, int] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> EffectEstimate:
+    """IDA-style: the effect under each distinct adjustment set of an equivalence class, one
+    headline fit per set; no single number is reported."""
+    tdata = treatment_data(frame[treatment], labels)
+    y = frame[outcome].astype(float).to_numpy()
+    effects = []
+    methods = set()
+    for adjustment, members, zero in possible:
+        if zero:
+            effects.append(
+                PossibleEffect(
+                    adjustment_set=(),
+                    members=members,
+                    estimate=0.0,
+                    ci_low=0.0,
+                    ci_high=0.0,
+                    zero=True,
+                )
+            )
+            continue
+        fit = estimate_ate(frame, treatment, outcome, adjustment, params, categorical)
+        methods.add(fit.method.split(" on ")[0])
+        effects.append(
+            PossibleEffect(
+                adjustment_set=adjustment,
+                members=members,
+                estimate=fit.estimate,
+                ci_low=fit.ci_low,
+                ci_high=fit.ci_high,
+            )
+        )
+    values = [e.estimate for e in effects]
+    return EffectEstimate(
+        method="; ".join(sorted(methods)) or "graph (every possible effect is zero)",
+        treatment=treatment,
+        outcome=outcome,
+        treatment_kind=tdata.kind,
+        estimate=None,
+        ci_low=None,
+        ci_high=None,
+        std_error=None,
+        n=len(y),
+        n_total=len(y),
+        adjustment_set=(),
+        naive_estimate=naive_estimate(tdata.values, y, tdata.kind),
+        treatment_coding=tdata.coding,
+        status="possible_effects",
+        possible_effects=tuple(effects),
+        interval_method="analytic (efficient score), per adjustment set",
+        warnings=(
+            f"the effect is one of {len(set(np.round(values, 12)))} values between "
+            f"{min(values):.4g} and {max(values):.4g} depending on edge orientations the data "
+            "cannot decide; no single estimate is reported",
+        ),
+        diagnostics={"unit": unit(tdata, treatment), "estimator": "linear_dml"},
+    )

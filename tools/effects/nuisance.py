@@ -1,0 +1,360 @@
+"""Nuisance models, chosen by cross-validation and cross-fitted once for every later use.
+
+The propensity P(T | X) and the outcome means per treatment arm E[Y | X, T = t] (for a numeric
+treatment: E[T | X] and E[Y | X]) are fitted on K folds; each row's prediction comes from the
+models that did not see it. One pass serves the headline (the doubly robust score), the overlap
+summary and trimming (the same propensity), and every CATE candidate (T-learner outright, the
+others through pseudo-outcomes), so nothing is refitted per candidate.
+
+The family of each nuisance is linear (ridge / logistic) unless histogram gradient boosting fits
+it better out of sample by more than one standard error of the per-row loss difference: linear
+models are efficient on smooth confounding, boosting catches a square or a threshold. Never
+EconML's slow 'auto'.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+from sklearn.linear_model import LogisticRegression, RidgeCV
+from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from threadpoolctl import threadpool_limits
+
+from tools.effects.treatment import TreatmentData
+from tools.types import EstimationParams
+from tools.warning_capture import captured_warnings
+
+ALPHAS = np.logspace(-3, 3, 13)
+BOOSTING = {
+    "max_iter": 200,
+    "learning_rate": 0.1,
+    "max_leaf_nodes": 15,
+    "early_stopping": True,
+    "validation_fraction": 0.15,
+    "n_iter_no_change": 10,
+}
+"""Histogram gradient boosting sized for nuisance models, stopped when a held-out 15% stops
+improving: on IHDP five times faster than a fixed 100 rounds, and a better fit (less overfit)."""
+FAMILIES = ("linear", "quadratic", "gradient_boosting")
+"""Simplest first: a later family is chosen only when it beats the current choice out of sample
+by more than one standard error."""
+FAMILY_MAX_ROWS = 10_000
+"""Families are chosen on a seeded subsample of at most this many rows; the chosen ones are then
+cross-fitted on every row."""
+
+
+def _with_squares(x: np.ndarray) -> np.ndarray:
+    return np.hstack([x, x**2])
+
+
+def _features(family: str) -> list[Any]:
+    """Quadratic: the covariates and their squares (smooth curvature, which boosting learns
+    only slowly and extrapolates flat)."""
+    squares = [FunctionTransformer(_with_squares)] if family == "quadratic" else []
+    return [*squares, StandardScaler()]
+
+
+def regressor(family: str, seed: int) -> Any:
+    if family == "gradient_boosting":
+        return HistGradientBoostingRegressor(**BOOSTING, random_state=seed)
+    return make_pipeline(*_features(family), RidgeCV(alphas=ALPHAS))
+
+
+def classifier(family: str, seed: int) -> Any:
+    if family == "gradient_boosting":
+        return HistGradientBoostingClassifier(**BOOSTING, random_state=seed)
+    return make_pipeline(*_features(family), LogisticRegression(max_iter=2000))
+
+
+def fold_count(n: int) -> int:
+    """More folds on small data (each fit sees more rows), three on large data (cheaper)."""
+    return 5 if n <= 2000 else 3
+
+
+def choose_families(
+    w: np.ndarray | None, t: np.ndarray, y: np.ndarray, discrete: bool, params: EstimationParams
+) -> tuple[str, str, dict[str, object]]:
+    """(outcome family, treatment family, diagnostics) by 3-fold CV: used by the front-door and
+    IV estimators, which fit their own EconML models."""
+    if params.families is not None:
+        fam_y, fam_t = params.families
+        return fam_y, fam_t, {"nuisance_y": fam_y, "nuisance_t": fam_t}
+    if params.nuisance != "select" or w is None:
+        family = "gradient_boosting" if params.nuisance == "gradient_boosting" else "linear"
+        return family, family, {"nuisance_y": family, "nuisance_t": family}
+    splitter = (StratifiedKFold if discrete else KFold)(3, shuffle=True, random_state=params.seed)
+    folds = list(splitter.split(w, t))
+    t_scoring = "neg_log_loss" if discrete else "r2"
+    scores: dict[str, dict[str, float]] = {}
+    for family in ("gradient_boosting", "linear"):
+        model_t = classifier(family, params.seed) if discrete else regressor(family, params.seed)
+        scores[family] = {
+            "y": float(
+                cross_val_score(regressor(family, params.seed), w, y, cv=folds, scoring="r2").mean()
+            ),
+            "t": float(cross_val_score(model_t, w, t, cv=folds, scoring=t_scoring).mean()),
+        }
+    best_y = max(scores, key=lambda k: scores[k]["y"])
+    best_t = max(scores, key=lambda k: scores[k]["t"])
+    return best_y, best_t, {"nuisance_y": best_y, "nuisance_t": best_t, "nuisance_cv": scores}
+
+
+def choose_nuisances(
+    w: np.ndarray | None, t: np.ndarray, y: np.ndarray, binary: bool, params: EstimationParams
+) -> tuple[object, object, dict[str, object]]:
+    """Fresh (outcome, treatment) models of the families `choose_families` picks."""
+    fam_y, fam_t, info = choose_families(w, t, y, binary, params)
+    model_t = classifier(fam_t, params.seed) if binary else regressor(fam_t, params.seed)
+    return regressor(fam_y, params.seed), model_t, info
+
+
+# --------------------------------------------------------------------------- cross-fitting
+
+
+@dataclass
+class Nuisances:
+    """Out-of-fold nuisance predictions for every row, and the fold models for new rows."""
+
+    treatment: TreatmentData
+    y: np.ndarray
+    x: np.ndarray
+    fold_of: np.ndarray
+    """Fold of each row (its predictions come from the models fitted on the other folds)."""
+    propensity: np.ndarray | None
+    """Discrete: (n, levels) P(T = level | X). Continuous: None (see `t_hat`)."""
+    t_hat: np.ndarray | None
+    """Continuous: E[T | X], (n,)."""
+    mu: np.ndarray
+    """Discrete: (n, levels) E[Y | X, T = level]. Continuous: (n, 1) E[Y | X]."""
+    families: dict[str, str]
+    """Family per nuisance: "t", and "y0", "y1", ... (discrete) or "y" (continuous)."""
+    models: dict[str, list[Any]] = field(default_factory=dict)
+    """Fitted model per nuisance and fold."""
+    cv: dict[str, dict[str, float]] = field(default_factory=dict)
+    """Out-of-sample loss per nuisance and family, when the families were chosen."""
+
+    @property
+    def folds(self) -> int:
+        return int(self.fold_of.max()) + 1
+
+    @property
+    def m(self) -> np.ndarray:
+        """E[Y | X]: the propensity-weighted arm means (discrete) or the fitted mean."""
+        if self.propensity is None:
+            return self.mu[:, 0]
+        return np.sum(self.propensity * self.mu, axis=1)
+
+    def residual_t(self) -> np.ndarray:
+        """T - E[T | X] per contrast column, (n, contrasts)."""
+        t = self.treatment
+        if self.propensity is None:
+            return (t.values - self.t_hat).reshape(-1, 1)
+        codes = np.arange(1, t.levels)[None, :]
+        return (t.values[:, None] == codes).astype(float) - self.propensity[:, 1:]
+
+    def predict_mu(self, x: np.ndarray) -> np.ndarray:
+        """Arm means for new rows: the average of the fold models."""
+        keys = [k for k in self.models if k.startswith("y")]
+        return np.column_stack(
+            [np.mean([m.predict(x) for m in self.models[k]], axis=0) for k in keys]
+        )
+
+    def predict_propensity(self, x: np.ndarray) -> np.ndarray:
+        return np.mean([m.predict_proba(x) for m in self.models["t"]], axis=0)
+
+
+def _task(key: str, family: str, discrete_t: bool, seed: int) -> tuple[str, str, Any]:
+    if key == "t":
+        model = classifier(family, seed) if discrete_t else regressor(family, seed)
+    else:
+        model = regressor(family, seed)
+    return key, family, model
+
+
+def _fit_predict(
+    x: np.ndarray,
+    target: np.ndarray,
+    train: np.ndarray,
+    val: np.ndarray,
+    model: Any,
+    proba: bool,
+) -> tuple[Any, np.ndarray]:
+    fitted = clone(model).fit(x[train], target[train])
+    out = fitted.predict_proba(x[val]) if proba else fitted.predict(x[val])
+    return fitted, out
+
+
+def _cross_predict(
+    x: np.ndarray,
+    treatment: TreatmentData,
+    y: np.ndarray,
+    splits: list[tuple[np.ndarray, np.ndarray]],
+    choices: dict[str, tuple[str, ...]],
+    seed: int,
+    n_jobs: int,
+) -> tuple[dict[tuple[str, str], np.ndarray], dict[tuple[str, str], list[Any]]]:
+    """Out-of-fold predictions of every (nuisance, family) in `choices` on the rows of `x`."""
+    t = treatment.values
+    n = len(y)
+    jobs = []
+    for key, families in choices.items():
+        for family in families:
+            _, _, model = _task(key, family, treatment.discrete, seed)
+            for fold, (train, val) in enumerate(splits):
+                if key == "t":
+                    jobs.append((key, family, fold, train, val, t, model, treatment.discrete))
+                elif key == "y":
+                    jobs.append((key, family, fold, train, val, y, model, False))
+                else:
+                    arm = train[t[train] == int(key[1:])]
+                    jobs.append((key, family, fold, arm, val, y, model, False))
+
+    def run(job: tuple) -> tuple[Any, np.ndarray]:
+        _, _, _, train, val, target, model, proba = job
+        return _fit_predict(x, target, train, val, model, proba)
+
+    with threadpool_limits(limits=1), captured_warnings():
+        if n_jobs > 1 and len(jobs) > 1:
+            with ThreadPoolExecutor(max_workers=n_jobs) as pool:
+                results = list(pool.map(run, jobs))
+        else:
+            results = [run(j) for j in jobs]
+    preds: dict[tuple[str, str], np.ndarray] = {}
+    models: dict[tuple[str, str], list[Any]] = {}
+    for job, (fitted, out) in zip(jobs, results, strict=True):
+        key, family, _, _, val, *_ = job
+        if (key, family) not in preds:
+            width = treatment.levels if key == "t" and treatment.discrete else 0
+            preds[(key, family)] = np.zeros((n, width)) if width else np.zeros(n)
+            models[(key, family)] = []
+        preds[(key, family)][val] = out
+        models[(key, family)].append(fitted)
+    return preds, models
+
+
+def _row_loss(key: str, pred: np.ndarray, treatment: TreatmentData, y: np.ndarray) -> np.ndarray:
+    """Per-row out-of-sample loss (log-loss for a discrete treatment, squared error otherwise);
+    an arm's outcome model is judged on that arm's rows only."""
+    t = treatment.values
+    if key == "t" and treatment.discrete:
+        return -np.log(np.clip(pred[np.arange(len(t)), t], 1e-12, None))
+    if key == "t":
+        return (t - pred) ** 2
+    if key == "y":
+        return (y - pred) ** 2
+    arm = t == int(key[1:])
+    return (y[arm] - pred[arm]) ** 2
+
+
+def _pick(losses: dict[str, np.ndarray]) -> str:
+    """Simplest first: a richer family replaces the current one only when it beats it by more
+    than one standard error of the per-row loss difference."""
+    current = FAMILIES[0]
+    for family in FAMILIES[1:]:
+        diff = losses[current] - losses[family]
+        se = diff.std(ddof=1) / np.sqrt(len(diff)) if len(diff) > 1 else 0.0
+        if diff.mean() > se:
+            current = family
+    return current
+
+
+def _splits(n: int, treatment: TreatmentData, k: int, seed: int) -> list[tuple]:
+    if treatment.discrete:
+        return list(
+            StratifiedKFold(k, shuffle=True, random_state=seed).split(np.zeros(n), treatment.values)
+        )
+    return list(KFold(k, shuffle=True, random_state=seed).split(np.zeros(n)))
+
+
+def nuisance_keys(treatment: TreatmentData) -> tuple[str, ...]:
+    if treatment.discrete:
+        return ("t", *(f"y{level}" for level in range(treatment.levels)))
+    return ("t", "y")
+
+
+def fixed_families(treatment: TreatmentData, params: EstimationParams) -> dict[str, str] | None:
+    """The families the params fix (a refit, or a plan that chose one family), else None."""
+    keys = nuisance_keys(treatment)
+    if params.families is not None:
+        fam_y, fam_t = params.families
+        out = {k: (fam_t if k == "t" else fam_y) for k in keys}
+        arms = getattr(params, "arm_families", None)
+        if arms and treatment.discrete and len(arms) == treatment.levels:
+            out.update({f"y{i}": a for i, a in enumerate(arms)})
+        return out
+    if params.nuisance != "select":
+        return dict.fromkeys(keys, params.nuisance)
+    return None
+
+
+def cross_fit(
+    x: np.ndarray | None, treatment: TreatmentData, y: np.ndarray, params: EstimationParams
+) -> Nuisances:
+    """Choose each nuisance's family (unless fixed) and cross-fit them all on every row."""
+    n = len(y)
+    x = np.zeros((n, 1)) if x is None else x
+    keys = nuisance_keys(treatment)
+    fixed = fixed_families(treatment, params)
+    if x.shape[1] == 1 and not x.any():
+        fixed = dict.fromkeys(keys, "linear")
+    cv: dict[str, dict[str, float]] = {}
+    splits = _splits(n, treatment, fold_count(n), params.seed)
+    if fixed is None and n > FAMILY_MAX_ROWS:
+        rows = np.sort(np.random.default_rng([params.seed, 5]).choice(n, FAMILY_MAX_ROWS, False))
+        sub = treatment.subset(rows)
+        sub_splits = _splits(len(rows), sub, 3, params.seed)
+        preds, _ = _cross_predict(
+            x[rows],
+            sub,
+            y[rows],
+            sub_splits,
+            dict.fromkeys(keys, FAMILIES),
+            params.seed,
+            params.n_jobs,
+        )
+        fixed = {}
+        for key in keys:
+            losses = {f: _row_loss(key, preds[(key, f)], sub, y[rows]) for f in FAMILIES}
+            fixed[key] = _pick(losses)
+            cv[key] = {f: float(v.mean()) for f, v in losses.items()}
+    choices = {k: ((fixed[k],) if fixed else FAMILIES) for k in keys}
+    preds, models = _cross_predict(x, treatment, y, splits, choices, params.seed, params.n_jobs)
+    families: dict[str, str] = {}
+    for key in keys:
+        if len(choices[key]) == 1:
+            families[key] = choices[key][0]
+            continue
+        losses = {f: _row_loss(key, preds[(key, f)], treatment, y) for f in FAMILIES}
+        families[key] = _pick(losses)
+        cv[key] = {f: float(v.mean()) for f, v in losses.items()}
+    fold_of = np.zeros(n, dtype=int)
+    for fold, (_, val) in enumerate(splits):
+        fold_of[val] = fold
+    mu = np.column_stack([preds[(k, families[k])] for k in keys[1:]])
+    t_pred = preds[("t", families["t"])]
+    return Nuisances(
+        treatment=treatment,
+        y=y,
+        x=x,
+        fold_of=fold_of,
+        propensity=t_pred if treatment.discrete else None,
+        t_hat=None if treatment.discrete else t_pred,
+        mu=mu,
+        families=families,
+        models={k: models[(k, families[k])] for k in keys},
+        cv=cv,
+    )
+
+
+def summary_families(nuisances: Nuisances) -> tuple[str, str]:
+    """(outcome, treatment) family for the diagnostics: the richest any outcome arm uses."""
+    ys = {f for k, f in nuisances.families.items() if k != "t"}
+    fam_y = next(f for f in reversed(FAMILIES) if f in ys)
+    return fam_y, nuisances.families["t"]
