@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from tools.critique.suite import CritiqueInputs, run_checks
-from tools.estimation import estimate_ate
+from tools.effects.estimation import estimate_ate
 from tools.types import CausalGraph, Edge, EstimationParams
 
 

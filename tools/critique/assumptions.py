@@ -13,8 +13,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from tools.estimation import treatment_vector
-from tools.overlap import MAX_SHARE_OUTSIDE, MIN_ESS_SHARE, propensity_scores, summarize_overlap
+from tools.effects.overlap import (
+    MAX_SHARE_OUTSIDE,
+    MIN_ESS_SHARE,
+    propensity_scores,
+    summarize_overlap,
+)
+from tools.effects.treatment import treatment_vector
 from tools.sensitivity import benchmarks, robustness_value
 from tools.types import CheckResult, EffectEstimate, EstimationParams, IdentificationResult
 

@@ -110,7 +110,7 @@ def _graph_falsification(i: CritiqueInputs) -> CheckResult | str:
 def without_refit(i: CritiqueInputs, kept: tuple[str, ...]) -> float:
     """The same estimator on a smaller adjustment set."""
     from tools.critique.refuters import same_estimator
-    from tools.estimation import estimate_ate
+    from tools.effects.estimation import estimate_ate
 
     e = i.effect
     params = same_estimator(e, i.params)
