@@ -184,7 +184,10 @@ def estimate_effect(
         )
     score = "AIPW (doubly robust)" if tdata.discrete else "partially linear DML"
     arms = ", ".join(f"{k}: {v.replace('_', ' ')}" for k, v in nu.families.items())
-    method = f"{score} on {nu.folds}-fold cross-fitted nuisances ({arms})"
+    method = (
+        f"{score} on {nu.folds}-fold cross-fitted nuisances (outcome model "
+        f"{fam_y.replace('_', ' ')}, treatment model {fam_t.replace('_', ' ')}; {arms})"
+    )
     if summary:
         method += f"; per-row effects: {LABELS[chosen]}"
     n = int(keep.sum())
