@@ -289,6 +289,17 @@ def estimate_possible_effects(
             )
             continue
         fit = estimate_ate(frame, treatment, outcome, adjustment, params, categorical)
+        if params.families is None:
+            # the families chosen for the first set serve the others: one selection, not one
+            # per set
+            d = fit.diagnostics
+            arms = d.get("arm_families")
+            params = params.model_copy(
+                update={
+                    "families": (d["nuisance_y"], d["nuisance_t"]),
+                    "arm_families": tuple(arms) if arms else None,
+                }
+            )
         methods.add(fit.method.split(" on ")[0])
         effects.append(
             PossibleEffect(
