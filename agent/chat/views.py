@@ -132,12 +132,23 @@ def _estimator_why(state: AnalysisState, topic: str = "") -> list[str]:
     if len(scored) > 1:
         ranked = ", ".join(f"{c.method} {fmt(c.score)}" for c in scored)
         lines.append(
-            f"{effect.selected} was chosen out of sample among {len(scored)} candidates "
-            f"(held-out R-score: {ranked}; within one standard error of the best loss, the most "
-            "reproducible wins)"
+            f"the per-row effects come from {effect.cate_method or effect.selected}, chosen out "
+            f"of sample among {len(scored)} candidates (held-out R-score: {ranked}; the lowest "
+            f"loss wins); the headline does not depend on it: {effect.interval_method}"
         )
-    scores = effect.diagnostics.get("nuisance_cv")
-    if scores:
+    scores = effect.diagnostics.get("nuisance_cv") or {}
+    families = effect.diagnostics.get("nuisance_families") or {}
+    new_format = scores and all(k == "t" or k.startswith("y") for k in scores)
+    if new_format:
+        for key, losses in scores.items():
+            label = "treatment" if key == "t" else f"outcome ({key})"
+            ranked = ", ".join(f"{name.replace('_', ' ')} {fmt(v)}" for name, v in losses.items())
+            lines.append(
+                f"the {label} model is {str(families.get(key)).replace('_', ' ')}: the simplest "
+                f"family no other beat by a standard error in cross-validated score (held-out "
+                f"loss: {ranked})"
+            )
+    elif scores:
         for part, label in (("y", "outcome"), ("t", "treatment")):
             chosen = effect.diagnostics.get(f"nuisance_{part}")
             ranked = ", ".join(f"{name} {fmt(s[part])}" for name, s in scores.items())
