@@ -148,3 +148,21 @@ def test_a_round_that_reproduces_an_earlier_answer_is_not_rechecked():
     assert second.round == 2 and second.same_as == 1
     assert second.checks == first.checks and "check:placebo_treatment" not in second.seconds
     assert "same answer as round 1" in update["trail"][0].summary
+
+
+def test_an_estimator_switch_that_cannot_change_the_headline_is_not_offered():
+    from tools.types import Candidate
+
+    scored = effect(2.0).model_copy(
+        update={
+            "selected": "linear_dml",
+            "candidates": (
+                Candidate(method="LinearDML", score=0.3, selected=True),
+                Candidate(method="T-learner", score=0.2),
+            ),
+        }
+    )
+    assert "switch_estimator" in available(state(effect=scored))
+    # the headline comes from the doubly robust score; the estimator only shapes the CATE
+    aipw = scored.model_copy(update={"cate_method": "T-learner"})
+    assert "switch_estimator" not in available(state(effect=aipw))
