@@ -122,7 +122,7 @@ def test_a_worse_revision_does_not_replace_the_better_supported_answer():
     )
     updates, result = finish(later, ctx(), [first, worse], stop=True)
     assert result.headline_round == 1 and result.verdict == "robust"
-    assert "better supported than the later rounds" in result.headline_reason
+    assert "did not replace it" in result.headline_reason
     assert updates["effect"] == good and updates["identification"].adjustment_set == ("x", "z")
     assert updates["discovery"].params.algorithm == "pc"
     # a strictly better later round does replace it
