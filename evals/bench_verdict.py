@@ -24,7 +24,13 @@ import pandas as pd
 
 from tools.critique.suite import CritiqueInputs, run_checks
 from tools.effects.estimation import estimate_ate
-from tools.types import CausalGraph, Edge, EstimationParams
+from tools.types import (
+    CausalGraph,
+    CovariateRole,
+    Edge,
+    EstimationParams,
+    IdentificationResult,
+)
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,8 @@ class Case:
     adjustment: tuple[str, ...]
     edges: tuple[tuple[str, str], ...]
     """The graph the analysis believes (possibly with an error)."""
+    after: tuple[str, ...] = ()
+    """Left out because the time order puts them after the treatment (the identify step's roles)."""
 
 
 def _sig(x: np.ndarray) -> np.ndarray:
@@ -74,6 +82,16 @@ def mediator(seed: int, n: int) -> pd.DataFrame:
     return pd.DataFrame({"b": b, "t": t, "m": m, "y": y})
 
 
+def collider(seed: int, n: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    x1, x2 = rng.normal(size=(2, n))
+    t = rng.binomial(1, _sig(0.9 * x1 + 0.8 * x2))
+    y = -2.0 * t + x1 + x2 + rng.normal(size=n)
+    c = 1.0 * t + 0.7 * y + rng.normal(size=n)
+    return pd.DataFrame({"x1": x1, "x2": x2, "t": t, "y": y, "c": c})
+
+
+CONF2 = (("x1", "t"), ("x1", "y"), ("x2", "t"), ("x2", "y"), ("t", "y"))
 CASES: dict[str, Callable[[int, int], Case]] = {
     "right set, true graph": lambda s, n: Case(
         confounded(s, n), 2.0, ("c1", "c2", "c3"), TRUE_CONF
@@ -92,6 +110,12 @@ CASES: dict[str, Callable[[int, int], Case]] = {
     ),
     "hidden confounder (truth 0)": lambda s, n: Case(
         hidden(s, n), 0.0, ("x",), (("x", "t"), ("x", "y"), ("t", "y"))
+    ),
+    "right set, c declared after t, graph has c -> y": lambda s, n: Case(
+        collider(s, n), -2.0, ("x1", "x2"), (*CONF2, ("c", "y")), ("c",)
+    ),
+    "adjusted post-outcome collider (graph c -> y)": lambda s, n: Case(
+        collider(s, n), -2.0, ("c", "x1", "x2"), (*CONF2, ("c", "y"))
     ),
     "adjusted mediator (graph m -> t)": lambda s, n: Case(
         mediator(s, n),
@@ -120,10 +144,32 @@ def run(seeds: int, n: int) -> None:
                 nodes=tuple(case.frame.columns),
                 edges=tuple(Edge(source=a, target=b, mark="-->") for a, b in case.edges),
             )
+            roles = tuple(
+                CovariateRole(
+                    name=v, adjusted=False, position="after", decided_by="knowledge", evidence=""
+                )
+                for v in case.after
+            )
+            ident = IdentificationResult(
+                method="given",
+                status="identified",
+                strategy="backdoor",
+                treatment="t",
+                outcome="y",
+                adjustment_set=case.adjustment,
+                estimand="",
+                reason="given",
+                roles=roles,
+            )
             start = time.perf_counter()
             suite = run_checks(
                 CritiqueInputs(
-                    frame=case.frame, effect=effect, params=PARAMS, graph=graph, seed=seed
+                    frame=case.frame,
+                    effect=effect,
+                    params=PARAMS,
+                    graph=graph,
+                    seed=seed,
+                    identification=ident,
                 )
             )
             seconds.append(time.perf_counter() - start)

@@ -74,28 +74,35 @@ def relevant(
 
 
 def position_doubted(
-    dag: nx.DiGraph, treatment: str, outcome: str, adjust: set[str], test: tuple
+    dag: nx.DiGraph, treatment: str, adjust: set[str], tests: list[tuple]
 ) -> list[str]:
-    """Adjusted ends of a rejected `a ⊥ b | S` (the treatment not among them) that the edge
-    v -> treatment reversed would explain: then v may be caused by the treatment, and adjusting
-    for it would remove part of the effect. Only a doubt: a missing a - b edge explains it too.
-    A violation at the treatment itself is a missing edge there (v -> treatment keeps the set
-    valid), so it raises no doubt."""
-    a, b, cond = test
+    """Adjusted variables the data suggest the treatment may change: making v a child of the
+    treatment (reversing v -> treatment, or adding treatment -> v) explains rejected
+    independences `a ⊥ b | S` with v an end and the treatment not (a violation at the treatment
+    itself is a missing edge there, and v -> treatment keeps the set valid). A reversal keeps the
+    skeleton, so one explained violation raises the doubt; an added edge competes with the
+    missing a - b edge, so it must explain at least two. Adjusting for such a v would remove part
+    of the effect; it stays a doubt, since other missing edges may explain the same data."""
     doubted = []
-    for v in sorted({a, b} & adjust):
-        if treatment in (a, b) or not dag.has_edge(v, treatment):
+    for v in sorted(adjust):
+        mine = [k for k in tests if v in k[:2] and treatment not in k[:2]]
+        if not mine:
             continue
-        dag.remove_edge(v, treatment)
+        reversed_ = dag.has_edge(v, treatment)
+        if not reversed_ and dag.has_edge(treatment, v):
+            continue
+        if reversed_:
+            dag.remove_edge(v, treatment)
         try:
             if nx.has_path(dag, v, treatment):
                 continue
             dag.add_edge(treatment, v)
-            explained = not d_separated(dag, {a}, {b}, set(cond))
+            explained = sum(not d_separated(dag, {a}, {b}, set(c)) for a, b, c in mine)
             dag.remove_edge(treatment, v)
         finally:
-            dag.add_edge(v, treatment)
-        if explained:
+            if reversed_:
+                dag.add_edge(v, treatment)
+        if explained >= (1 if reversed_ else 2):
             doubted.append(v)
     return doubted
 
@@ -109,8 +116,12 @@ def adjustment_falsification(
     ci_test: str = "fisherz",
     seed: int = 0,
     level: float = LEVEL,
+    known_after: frozenset[str] = frozenset(),
 ) -> GraphFinding | str:
-    """Test the graph's local Markov conditions and keep the violations the set depends on."""
+    """Test the graph's local Markov conditions and keep the violations the set depends on.
+    `known_after`: variables the identify step placed after the treatment on evidence (tiers,
+    answers, the resampled graphs); a violation they alone could explain is no missing
+    confounder, and they are never added back."""
     dag = dag_extension(graph)
     if dag is None:
         return "not run: the graph is not a DAG or a CPDAG with a DAG extension"
@@ -118,7 +129,7 @@ def adjustment_falsification(
         return "not run: the graph lacks the treatment or the outcome"
     adjust = set(adjustment) & set(dag.nodes)
     base_blocks = blocks_backdoor(dag, treatment, outcome, adjust)
-    left_out = set(dag.nodes) - adjust - {treatment, outcome}
+    left_out = set(dag.nodes) - adjust - {treatment, outcome} - known_after
     tests = local_markov_tests(frame, dag, ci_test, seed)
     if not tests:
         return "not run: the graph implies no testable independence"
@@ -128,16 +139,10 @@ def adjustment_falsification(
         hits = [k for k in holm if relevant(dag, treatment, outcome, adjust, k[0], k[1])]
     else:  # the set does not block the learned graph's own paths: fall back to left-out ends
         hits = [k for k in holm if {k[0], k[1]} & left_out]
+    hits = [k for k in hits if not set(k[:2]) & known_after]
     after = nx.descendants(dag, treatment)
     implicated = tuple(sorted({v for k in hits for v in k[:2]} & left_out - after))
-    doubted = sorted(
-        {
-            v
-            for k in holm
-            if k not in hits
-            for v in position_doubted(dag, treatment, outcome, adjust, k)
-        }
-    )
+    doubted = position_doubted(dag, treatment, adjust, [k for k in holm if k not in hits])
     rest = [k for k in holm if k not in hits and not set(k[:2]) & set(doubted)]
     worst = min(tests, key=lambda t: t[3])
     detail = (
@@ -157,7 +162,7 @@ def adjustment_falsification(
     if doubted:
         detail += (
             f"; the data suggest {treatment} may change {', '.join(doubted)} (adjusted for): an "
-            "edge reversed at the treatment explains what the graph cannot"
+            "edge from the treatment explains what the graph cannot"
         )
     if not hits and not doubted:
         detail += "; nothing the adjustment set depends on is falsified"

@@ -90,8 +90,17 @@ def _graph_falsification(i: CritiqueInputs) -> CheckResult | str:
         return "not run: no graph"
     e = i.effect
     frame = i.frame if i.graph_frame is None else i.graph_frame
+    roles = getattr(i.identification, "roles", ()) if i.identification else ()
+    after = frozenset(r.name for r in roles if r.position == "after" and not r.adjusted)
     found = adjustment_falsification(
-        frame, i.graph, e.treatment, e.outcome, e.adjustment_set, i.ci_test, i.seed
+        frame,
+        i.graph,
+        e.treatment,
+        e.outcome,
+        e.adjustment_set,
+        i.ci_test,
+        i.seed,
+        known_after=after,
     )
     if isinstance(found, str):
         return found
