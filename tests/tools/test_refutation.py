@@ -159,11 +159,16 @@ def test_sensitivity_bias_formula_is_the_exact_omitted_variable_bias_of_ols():
     assert adjusted == pytest.approx(long_, rel=1e-6)
 
 
-def test_sensitivity_passes_when_the_interval_already_covers_zero():
-    frame, _ = hidden_confounder(n=500, seed=3, effect=0.0, hidden=0.0)
-    effect = _effect(0.05, 0.1, n=500).model_copy(update={"adjustment_set": ("x",)})
-    check = sensitivity(frame, effect, PARAMS)
+def test_sensitivity_of_an_interval_covering_zero_needs_covariates_to_vouch_for_it():
+    frame, _ = confounded_binary(n=500, seed=3, effect=0.0)
+    covered = _effect(0.05, 0.1, n=500)
+    check = sensitivity(
+        frame, covered.model_copy(update={"adjustment_set": ("c1", "c2", "c3")}), PARAMS
+    )
     assert check.passed and "already includes zero" in check.detail
+    # one covariate: a hidden confounder could as well be hiding an effect (a caveat)
+    check = sensitivity(frame, covered.model_copy(update={"adjustment_set": ("c1",)}), PARAMS)
+    assert not check.passed and "could as well hide an effect" in check.detail
 
 
 def check(name, passed, critical=False):

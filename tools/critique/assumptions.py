@@ -115,19 +115,28 @@ def sensitivity_of(
         f"{treatment} and {outcome} would bring the 95% interval to zero ({rv:.1%} would erase "
         "the estimate)"
     )
+    few_note = len(adjustment) < MIN_BENCHMARKS
     if low <= 0 <= high:
+        # a hidden confounder can hide an effect as well as invent one: with too few covariates
+        # to benchmark against, a "no effect" cannot be vouched for either
         return CheckResult(
             name=name,
-            passed=True,
+            passed=not few_note,
             value=rv_alpha,
             detail="the interval already includes zero: no effect is claimed, so there is "
-            f"nothing for a hidden confounder to explain away (RV {rv:.1%})",
+            f"nothing for a hidden confounder to explain away (RV {rv:.1%})"
+            + (
+                f"; but with only {len(adjustment)} covariate(s) measured a hidden confounder "
+                f"could as well hide an effect: {COULD_EXPLAIN}"
+                if few_note
+                else ""
+            ),
             role="hidden confounding",
         )
     few = (
         f"; only {len(adjustment)} covariate(s) measured, too few to judge how strong an "
         f"unmeasured confounder could be: {COULD_EXPLAIN}"
-        if len(adjustment) < MIN_BENCHMARKS
+        if few_note
         else ""
     )
     if w is None:
