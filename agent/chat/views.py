@@ -136,19 +136,32 @@ def _estimator_why(state: AnalysisState, topic: str = "") -> list[str]:
             f"(held-out R-score: {ranked}; within one standard error of the best loss, the most "
             "reproducible wins)"
         )
-    scores = effect.diagnostics.get("nuisance_cv")
+    scores = effect.diagnostics.get("nuisance_cv") or {}
+    families = effect.diagnostics.get("nuisance_families") or {}
     if scores:
-        for part, label in (("y", "outcome"), ("t", "treatment")):
-            chosen = effect.diagnostics.get(f"nuisance_{part}")
-            ranked = ", ".join(f"{name} {fmt(s[part])}" for name, s in scores.items())
+        for key, losses in scores.items():
+            label = "treatment" if key == "t" else _outcome_label(key, effect)
+            chosen = str(families.get(key, "?")).replace("_", " ")
+            ranked = ", ".join(f"{name.replace('_', ' ')} {fmt(v)}" for name, v in losses.items())
             lines.append(
-                f"the {label} model is {str(chosen).replace('_', ' ')}: it had the best 3-fold "
-                f"cross-validated score ({ranked})"
+                f"the {label} model is {chosen}: the simplest family within one standard error of "
+                f"the best cross-validated score (out-of-sample loss, lower is better: {ranked})"
             )
     else:
         lines.append(f"the nuisance models were fixed by the plan ({state.plan.nuisance})")
     lines += [r for r in state.plan.rationale if "estimator" in r or "nuisance" in r]
     return lines
+
+
+def _outcome_label(key: str, effect: EffectEstimate) -> str:
+    """`y0`/`y1`...: the outcome model of one treatment arm; `y`: the one outcome model."""
+    labels = effect.treatment_coding.get("levels") or [
+        effect.treatment_coding.get("control"),
+        effect.treatment_coding.get("treated"),
+    ]
+    if key[1:].isdigit() and int(key[1:]) < len(labels):
+        return f"outcome (arm {labels[int(key[1:])]})"
+    return "outcome"
 
 
 def _critique_why(state: AnalysisState) -> list[str]:
@@ -157,7 +170,7 @@ def _critique_why(state: AnalysisState) -> list[str]:
     passed = sum(c.passed for c in state.critique.checks)
     lines = [
         f"critique: {state.critique.verdict} ({passed} of {len(state.critique.checks)} checks "
-        "passed; robust when all pass)"
+        "passed; robust when no check the answer depends on fails)"
     ]
     lines += [
         f"{c.name}: {'passed' if c.passed else 'failed'}: {c.detail}" for c in state.critique.checks
