@@ -167,10 +167,10 @@ def _outcome_label(key: str, effect: EffectEstimate) -> str:
 def _critique_why(state: AnalysisState) -> list[str]:
     if state.critique is None:
         return ["no critique yet"]
-    passed = sum(c.passed for c in state.critique.checks)
+    failed = [c.name for c in state.critique.checks if not c.passed]
     lines = [
-        f"critique: {state.critique.verdict} ({passed} of {len(state.critique.checks)} checks "
-        "passed; robust when no check the answer depends on fails)"
+        f"critique: {state.critique.verdict} (failed: {', '.join(failed) or 'none'}; robust when "
+        "no check the answer depends on fails)"
     ]
     lines += [
         f"{c.name}: {'passed' if c.passed else 'failed'}: {c.detail}" for c in state.critique.checks
