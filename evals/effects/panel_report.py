@@ -84,6 +84,7 @@ def case_rows(records: list[dict]) -> list[dict[str, Any]]:
             "width_ratio": _median([_ratio(r) for r in group]),
             "verdicts": _verdicts(group),
             "seconds": _median([r["seconds"] for r in group]),
+            "cpu": _median([r.get("cpu_seconds") for r in group]),
             "baselines": {},
         }
         for name in BASELINES:
@@ -128,14 +129,16 @@ def overall(records: list[dict]) -> dict[str, Any]:
         "width_ratio": _median([_ratio(r) for r in synth]),
         "seconds": _median([r["seconds"] for r in analyses]),
         "seconds_synthetic": _median([r["seconds"] for r in synth]),
+        "cpu": _median([r.get("cpu_seconds") for r in analyses]),
     }
 
 
 def _case_table(rows: list[dict]) -> list[str]:
     lines = [
         "| case | tiers | decidable | reps | agent bias | RMSE | coverage | width / LDML | "
-        "correct | headline | truth among answers | verdicts | robust & wrong | s (median) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "correct | headline | truth among answers | verdicts | robust & wrong | s (median) | "
+        "CPU s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         a = r["agent"]
@@ -145,7 +148,7 @@ def _case_table(rows: list[dict]) -> list[str]:
             f"{_fmt(a['bias'])} | {_fmt(a['rmse'])} | {_fmt(a['coverage'], 2)} | "
             f"{_fmt(r['width_ratio'], 2)} | {_fmt(r['correct'], 2)} | "
             f"{_fmt(r['headline_share'], 2)} | {_fmt(r['among'], 2)} | {r['verdicts']} | "
-            f"{r['robust_wrong']} | {_fmt(r['seconds'], 1)} |"
+            f"{r['robust_wrong']} | {_fmt(r['seconds'], 1)} | {_fmt(r['cpu'], 1)} |"
         )
     return lines
 
@@ -175,7 +178,7 @@ def _real_tables(records: list[dict]) -> list[str]:
             "### IHDP (NPCI setting B; the agent sees treatment, y_factual, x1..x25)",
             "",
             "| replication | true ATE | agent ATE | ATE error | ATT error | sqrt PEHE | "
-            "cate rows (missing) | verdict | s | OLS all ATE error | LDML all ATE error |",
+            "cate rows (missing) | verdict | s (CPU s) | OLS all ATE error | LDML all ATE error |",
             "|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for r in ihdp:
@@ -186,7 +189,7 @@ def _real_tables(records: list[dict]) -> list[str]:
                 f"| {r['rep']} | {_fmt(t['ate'])} | {_fmt(a.get('estimate'))} | {_fmt(ate_err)} | "
                 f"{_fmt(att_err)} | {_fmt(r.get('pehe'))} | {r.get('cate_rows')} "
                 f"({r.get('missing_rows')}; {r.get('cate_note')}) | {a.get('verdict')} | "
-                f"{_fmt(r['seconds'], 1)} | "
+                f"{_fmt(r['seconds'], 1)} ({_fmt(r.get('cpu_seconds'), 1)}) | "
                 f"{_fmt(r['baselines']['ols_all']['estimate'] - t['ate'])} | "
                 f"{_fmt(r['baselines']['ldml_all']['estimate'] - t['ate'])} |"
             )
@@ -200,7 +203,7 @@ def _real_tables(records: list[dict]) -> list[str]:
             f"Experimental ATT {t['att']:,.0f} (95% interval {t['ci_low']:,.0f} to "
             f"{t['ci_high']:,.0f}).",
             "",
-            "| controls | rows | agent ATT [95% CI] | inside | agent ATE | verdict | s | "
+            "| controls | rows | agent ATT [95% CI] | inside | agent ATE | verdict | s (CPU s) | "
             "OLS all | LDML all |",
             "|---|---|---|---|---|---|---|---|---|",
         ]
@@ -216,7 +219,8 @@ def _real_tables(records: list[dict]) -> list[str]:
             )
             lines.append(
                 f"| {r['kind']} | {r['n']:,} | {att} | {'yes' if r['att_inside'] else 'no'} | "
-                f"{_fmt(a.get('estimate'), 0)} | {a.get('verdict')} | {_fmt(r['seconds'], 1)} | "
+                f"{_fmt(a.get('estimate'), 0)} | {a.get('verdict')} | "
+                f"{_fmt(r['seconds'], 1)} ({_fmt(r.get('cpu_seconds'), 1)}) | "
                 f"{r['baselines']['ols_all']['estimate']:,.0f} | "
                 f"{r['baselines']['ldml_all']['estimate']:,.0f} |"
             )
@@ -256,14 +260,17 @@ def markdown(records: list[dict], meta: dict[str, Any]) -> str:
         "",
         "## Overall (synthetic kinds)",
         "",
-        f"- analyses: {total['analyses']}; crashed tasks: {total['errors']}",
+        f"- analyses: {total['analyses']}; crashed tasks: {total['errors']}; stopped at the "
+        f"{meta.get('timeout')} s limit (scored as no answer): "
+        f"{sum(bool(r.get('timed_out')) for r in records)}",
         f"- correct: {_fmt(total['correct'], 2)} (decidable {_fmt(total['correct_decidable'], 2)}, "
         f"undecidable {_fmt(total['correct_undecidable'], 2)})",
         f"- P(correct | verdict): {by_verdict}",
         f'- "robust" on a wrong answer: {total["robust_wrong"]}',
         f"- median interval width / LinearDML-on-all: {_fmt(total['width_ratio'], 2)}",
         f"- median seconds per analysis: {_fmt(total['seconds_synthetic'], 1)} synthetic, "
-        f"{_fmt(total['seconds'], 1)} with the real data",
+        f"{_fmt(total['seconds'], 1)} with the real data (wall; median CPU seconds "
+        f"{_fmt(total['cpu'], 1)}, process and children)",
         "",
         "## Per case: the agent",
         "",

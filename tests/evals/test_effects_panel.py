@@ -10,7 +10,7 @@ import pytest
 
 from evals.effects.panel import lalonde_benchmark, plan_tasks, run_panel
 from evals.effects.panel_cases import KINDS, case_seed, is_decidable, knowledge_yaml
-from evals.effects.panel_run import agent_answer, baselines, is_right, ols, score
+from evals.effects.panel_run import agent_answer, baselines, is_right, ols, run_agent, score
 from tests.conftest import shared_path
 from tools.knowledge import load_knowledge, validate_knowledge
 
@@ -148,3 +148,11 @@ def test_lalonde_benchmark_interval() -> None:
     shared_path("data", "lalonde_nsw", "benchmark_effects.csv")
     estimate, low, high = lalonde_benchmark()
     assert estimate == pytest.approx(1794.34) and low < 500 < 3000 < high
+
+
+def test_a_runaway_analysis_is_stopped(tmp_path) -> None:
+    case = KINDS["null_effect"](seed=1, n=300)
+    data = tmp_path / "d.csv"
+    case.frame.to_csv(data, index=False)
+    result, seconds, code = run_agent(data, "t", "y", tmp_path / "run", timeout=1)
+    assert code == -1 and result is None and seconds["wall"] < 30
