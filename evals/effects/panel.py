@@ -214,8 +214,10 @@ def plan_tasks(
     real: bool = True,
     ihdp_reps: int | None = None,
     timeout: int | None = TIMEOUT,
+    variants: tuple[bool, ...] = (False, True),
 ) -> list[Task]:
-    """Every (kind, tiers, rep) whose kind matches a word (all when none), slow real data first."""
+    """Every (kind, tiers, rep) whose kind matches a word (all when none), slow real data first;
+    `variants` says which of without (False) and with (True) tiers to run."""
     words = [w.lower() for w in words]
     tasks: list[Task] = []
     if real and (SHARED / "lalonde_nsw").exists():
@@ -231,7 +233,7 @@ def plan_tasks(
             continue
         for rep in range(reps):
             seed = case_seed(seed_base, kind, rep)
-            for tiers in (False, True):
+            for tiers in variants:
                 args = {"kind": kind, "with_tiers": tiers, "rep": rep, "seed": seed, "n": n}
                 args["timeout"] = timeout
                 tasks.append(("synthetic", args))
@@ -294,13 +296,14 @@ def run_panel(
     real: bool = True,
     ihdp_reps: int | None = None,
     timeout: int | None = TIMEOUT,
+    variants: tuple[bool, ...] = (False, True),
     command: str = "python -m evals.effects --panel",
     progress: Callable[[str], None] | None = None,
 ) -> list[dict]:
     """Run the panel, write the Markdown to `out` and the raw records beside it (.jsonl)."""
     from evals.effects.panel_report import markdown
 
-    tasks = plan_tasks(reps, words, seed_base, n, real, ihdp_reps, timeout)
+    tasks = plan_tasks(reps, words, seed_base, n, real, ihdp_reps, timeout, variants)
     started = time.perf_counter()
     records = run_tasks(tasks, jobs, progress)
     wall = time.perf_counter() - started
