@@ -56,6 +56,8 @@ def main(argv: list[str] | None = None) -> None:
             command="python -m evals.effects " + " ".join(sys.argv[1:] if argv is None else argv),
             progress=lambda line: print(line, file=sys.stderr, flush=True),
         )
+        text = Path(out).read_text(encoding="utf-8")
+        print(text[text.index("## Overall") : text.index("## Per case")].strip())
         print(f"{len(records)} analyses in {time.perf_counter() - started:.0f} s; table: {out}")
         return
     from evals.effects.suite import judging, run_effects_suite

@@ -312,5 +312,6 @@ def run_panel(
     write_jsonl(records, out.with_suffix(".jsonl"))
     meta = {"command": command, "seed_base": seed_base, "reps": reps, "jobs": jobs, "wall": wall}
     meta["timeout"] = timeout
+    meta["agent_n_jobs"] = os.environ.get("AGENT_N_JOBS", "default")
     out.write_text(markdown(records, meta), encoding="utf-8")
     return records

@@ -240,7 +240,8 @@ def markdown(records: list[dict], meta: dict[str, Any]) -> str:
         "",
         f"Command: `{meta['command']}`  ",
         f"Seed base {meta['seed_base']}, {meta['reps']} replication(s) per case, "
-        f"{meta['jobs']} worker process(es); {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; "
+        f"{meta['jobs']} worker process(es) (AGENT_N_JOBS {meta.get('agent_n_jobs', '?')} "
+        f"inside each); {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; "
         f"wall {meta['wall']:.0f} s.  ",
         f"Machine: {platform.machine()}, {platform.system()} {platform.release()}, "
         f"Python {platform.python_version()}, {__import__('os').cpu_count()} cores shared with "
