@@ -11,6 +11,7 @@ import numpy as np
 
 BASELINES = {"ols_all": "OLS all", "ldml_all": "LinearDML all", "oracle": "oracle OLS"}
 VERDICTS = ("robust", "fragile", "unreliable", None)
+DEV_SEED_BASE = 0
 
 
 def _fmt(value: float | None, digits: int = 3) -> str:
@@ -243,6 +244,13 @@ def markdown(records: list[dict], meta: dict[str, Any]) -> str:
         f"{meta['jobs']} worker process(es) (AGENT_N_JOBS {meta.get('agent_n_jobs', '?')} "
         f"inside each); {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; "
         f"wall {meta['wall']:.0f} s.  ",
+        (
+            f"Seed base {meta['seed_base']} was not used while developing the panel (that was "
+            "seed base 0): these tables are unseen.  "
+            if meta["seed_base"] != DEV_SEED_BASE
+            else "Seed base 0 is the one used while developing the panel; report figures from "
+            "another (`--seed-base`).  "
+        ),
         f"Machine: {platform.machine()}, {platform.system()} {platform.release()}, "
         f"Python {platform.python_version()}, {__import__('os').cpu_count()} cores shared with "
         "other work (seconds are indicative).",
@@ -285,6 +293,8 @@ def markdown(records: list[dict], meta: dict[str, Any]) -> str:
         "",
         *(_real_tables(records) or ["(not run: `--no-real`, or ../shared/data absent)", ""]),
     ]
+    if meta.get("load"):
+        lines[4:4] = [f"Load: {meta['load']}  "]
     if errors:
         lines += ["## Crashed tasks", ""] + [f"- {r.get('task')}: {r['error']}" for r in errors]
     return "\n".join(lines) + "\n"
