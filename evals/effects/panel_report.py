@@ -101,7 +101,9 @@ def case_rows(records: list[dict]) -> list[dict[str, Any]]:
                 "seconds": _median([a["seconds"] for a in answers]),
             }
         rows.append(row)
-    order = {k: i for i, k in enumerate(dict.fromkeys(r["kind"] for r in records if "kind" in r))}
+    from evals.effects.panel_cases import KINDS
+
+    order = {k: i for i, k in enumerate(KINDS)}
     return sorted(rows, key=lambda row: (order.get(row["kind"], 99), row["tiers"]))
 
 
@@ -159,9 +161,11 @@ def _baseline_table(rows: list[dict]) -> list[str]:
         "| case | baseline | bias | RMSE | coverage | correct | width / LDML | s (median) |",
         "|---|---|---|---|---|---|---|---|",
     ]
+    seen: set[str] = set()
     for r in rows:
-        if r["tiers"]:  # the baselines see the same tables in both variants
+        if r["kind"] in seen:  # the baselines see the same tables in both variants
             continue
+        seen.add(r["kind"])
         for name, b in r["baselines"].items():
             lines.append(
                 f"| {r['kind']} | {BASELINES[name]} | {_fmt(b['bias'])} | {_fmt(b['rmse'])} | "
