@@ -245,9 +245,9 @@ EstimatorName = Literal[
 """Back-door CATE estimators (EconML); front-door and IV have their own estimators."""
 
 
-NuisanceFamily = Literal["gradient_boosting", "linear", "quadratic"]
-"""Nuisance model families: ridge/logistic, the same on the covariates and their squares, or
-histogram gradient boosting."""
+NuisanceFamily = Literal["gradient_boosting", "linear", "quadratic", "polynomial"]
+"""Nuisance model families: ridge/logistic, the same on the covariates and their squares, or on
+the degree-2 polynomial (squares and pairwise products), or histogram gradient boosting."""
 
 
 class EstimationParams(Frozen):
