@@ -289,9 +289,9 @@ EstimatorName = Literal[
 """Back-door CATE estimators (EconML); front-door and IV have their own estimators."""
 
 
-NuisanceFamily = Literal["gradient_boosting", "linear", "quadratic"]
-"""Nuisance model families: ridge/logistic, the same on the covariates and their squares, or
-histogram gradient boosting."""
+NuisanceFamily = Literal["gradient_boosting", "linear", "quadratic", "polynomial"]
+"""Nuisance model families: ridge/logistic, the same on the covariates and their squares, or on
+the degree-2 polynomial (squares and pairwise products), or histogram gradient boosting."""
 
 
 class EstimationParams(Frozen):
@@ -305,8 +305,8 @@ class EstimationParams(Frozen):
     cv: int = Field(3, ge=2)
     seed: int = 0
     bootstrap: int = Field(50, ge=10)
-    """Most resamples for intervals of estimators without analytic inference (S/T/X-learners);
-    large tables get fewer (at least 20), see `tools.estimation.bootstrap_size`."""
+    """Most resamples for a bootstrap interval. The back-door estimate no longer bootstraps (its
+    headline interval is analytic); kept so saved params and other callers still validate."""
     trim: float = Field(0.0, ge=0, lt=0.5)
     """Overlap: rows outside common support (min-max rule on the estimated propensity) are
     dropped; `trim` adds an absolute floor on every level's propensity (0 = none)."""

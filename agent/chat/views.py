@@ -132,9 +132,9 @@ def _estimator_why(state: AnalysisState, topic: str = "") -> list[str]:
     if len(scored) > 1:
         ranked = ", ".join(f"{c.method} {fmt(c.score)}" for c in scored)
         lines.append(
-            f"{effect.selected} was chosen out of sample among {len(scored)} candidates "
-            f"(held-out R-score: {ranked}; within one standard error of the best loss, the most "
-            "reproducible wins)"
+            f"the per-row effects come from {effect.cate_method or effect.selected}, chosen out "
+            f"of sample among {len(scored)} candidates (held-out R-score: {ranked}; the lowest "
+            f"loss wins); the headline does not depend on it: {effect.interval_method}"
         )
     scores = effect.diagnostics.get("nuisance_cv") or {}
     families = effect.diagnostics.get("nuisance_families") or {}

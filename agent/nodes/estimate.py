@@ -21,6 +21,7 @@ from agent.state import AnalysisState
 from tools.effects.answers import estimate_answers
 from tools.effects.cate import LABELS
 from tools.effects.estimation import EffectFit, estimate_effect, estimate_possible_effects
+from tools.effects.overlap import common_support, propensity_scores
 from tools.frontdoor import estimate_frontdoor
 from tools.iv import estimate_iv
 from tools.types import EstimationParams, IdentificationResult
@@ -52,13 +53,33 @@ def categorical_columns(state: AnalysisState) -> tuple[str, ...]:
 def estimation_frame(
     state: AnalysisState, ctx: RunContext, family: str = "linear"
 ) -> tuple[pd.DataFrame, str | None]:
-    """The table the estimate reads: every prepared row. Trimming (common support, and the
-    plan's propensity bound after a failed overlap check) happens inside the estimate, on its
-    own cross-fitted propensity, so the rows outside are still reported; the second item is
-    kept for callers that expected a trimmed frame and is always None."""
-    req = state.request
+    """The rows the critique attacks: all prepared rows, or those on common support when the
+    plan trims (propensity from the `family` treatment model; cached). The estimate itself reads
+    every prepared row and trims inside, with its own cross-fitted propensity, so `cate.csv`
+    still has every row."""
+    req, ident, bound = state.request, state.identification, state.plan.trim_propensity
     frame = ctx.tables.prepared(req.data_path, req.max_rows, req.seed, state.profile).frame
-    return frame, None
+    if bound is None or not ident.adjustment_set or frame[ident.treatment].nunique() != 2:
+        return frame, None
+    key = ("trim", req.data_path, req.seed, ident.treatment, ident.adjustment_set, bound, family)
+
+    def trimmed() -> tuple[pd.DataFrame, str]:
+        p = propensity_scores(
+            frame,
+            ident.treatment,
+            ident.adjustment_set,
+            family,  # type: ignore[arg-type]
+            req.seed,
+            categorical_columns(state),
+        )
+        kept = frame[common_support(p, bound)].reset_index(drop=True)
+        note = (
+            f"units with propensity in [{bound:g}, {1 - bound:g}]: {len(kept):,} of "
+            f"{len(frame):,} rows (common support)"
+        )
+        return kept, note
+
+    return ctx.tables.derived(key, trimmed)
 
 
 @node("estimate", needs=("identification",))
@@ -111,7 +132,7 @@ def estimate(state: AnalysisState, ctx: RunContext) -> Step:
             labels,
         )
         return _done(fit, ctx, unchanged=False)
-    frame, _ = estimation_frame(state, ctx)
+    frame = prepared.frame
     # A revision that leaves everything the estimate depends on unchanged (e.g. a rediscovered
     # graph with the same adjustment set) gets the same, deterministic, estimate without a refit.
     key = (

@@ -11,10 +11,11 @@ The offline rules (each one that fires is written into the plan's rationale):
   (within the registry; not when --algorithm is given) and the nuisance setting; every choice is
   checked against the data, and the rules' plan stays when the answer fails the check or the call
   fails (a warning says so);
-- estimators: every EconML candidate that fits the treatment (binary or multi-valued: LinearDML,
-  CausalForestDML, DRLearner, S/T/X-learners; continuous: the two DML estimators), selected out of
-  sample at the estimate step; from 500 rows each nuisance model is chosen between gradient
-  boosting and a regularised linear model by 3-fold cross-validation, below 500 rows it is linear.
+- estimators: every CATE candidate that fits the treatment (binary: LinearDML, DML with a forest
+  final stage, DRLearner, S/T/X-learners; multi-valued: the same without the forest; continuous:
+  the two DML models), selected out of sample at the estimate step for the per-row effects (the
+  headline comes from the doubly robust score); from 500 rows each nuisance family (linear,
+  quadratic, gradient boosting) is chosen by cross-validation, below 500 rows it is linear.
 
 After a failed critique the node runs again with the critique's revision: it applies the chosen
 menu actions to the current plan (agent/revision.py) instead of planning afresh.

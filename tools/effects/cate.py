@@ -32,9 +32,9 @@ from tools.effects.nuisance import ALPHAS, Nuisances, regressor, summary_familie
 from tools.effects.treatment import TreatmentData, one_hot
 
 LABELS: dict[str, str] = {
-    "linear_dml": "DML, linear final stage (LinearDML)",
+    "linear_dml": "LinearDML",
     "causal_forest_dml": "DML, forest final stage (causal forest)",
-    "dr_learner": "DR-learner (linear final stage)",
+    "dr_learner": "DRLearner (linear final stage)",
     "s_learner": "S-learner",
     "t_learner": "T-learner",
     "x_learner": "X-learner",

@@ -186,7 +186,10 @@ def estimate_effect(
         )
     score = "AIPW (doubly robust)" if tdata.discrete else "partially linear DML"
     arms = ", ".join(f"{k}: {v.replace('_', ' ')}" for k, v in nu.families.items())
-    method = f"{score} on {nu.folds}-fold cross-fitted nuisances ({arms})"
+    method = (
+        f"{score} on {nu.folds}-fold cross-fitted nuisances (outcome model "
+        f"{fam_y.replace('_', ' ')}, treatment model {fam_t.replace('_', ' ')}; {arms})"
+    )
     if summary:
         method += f"; per-row effects: {LABELS[chosen]}"
     n = int(keep.sum())
@@ -288,6 +291,17 @@ def estimate_possible_effects(
             )
             continue
         fit = estimate_ate(frame, treatment, outcome, adjustment, params, categorical)
+        if params.families is None:
+            # the families chosen for the first set serve the others: one selection, not one
+            # per set
+            d = fit.diagnostics
+            arms = d.get("arm_families")
+            params = params.model_copy(
+                update={
+                    "families": (d["nuisance_y"], d["nuisance_t"]),
+                    "arm_families": tuple(arms) if arms else None,
+                }
+            )
         methods.add(fit.method.split(" on ")[0])
         effects.append(
             PossibleEffect(
