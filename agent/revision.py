@@ -33,9 +33,9 @@ from typing import Literal, get_args
 
 from agent.state import Action, ActionName, AnalysisState, Plan
 from tools.discovery_select import SETTINGS, DataFacts, forced_choice
-from tools.estimation import LABELS
+from tools.effects.cate import LABELS
+from tools.effects.overlap import SUPPORT_BOUND
 from tools.falsification import implausible_edges
-from tools.overlap import SUPPORT_BOUND
 from tools.types import CheckResult
 
 MAX_ROUNDS = 3

@@ -13,8 +13,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from tools.estimation import treatment_vector
-from tools.overlap import MAX_SHARE_OUTSIDE, MIN_ESS_SHARE, propensity_scores, summarize_overlap
+from tools.effects.overlap import (
+    MAX_SHARE_OUTSIDE,
+    MIN_ESS_SHARE,
+    propensity_scores,
+    summarize_overlap,
+)
+from tools.effects.treatment import treatment_vector
 from tools.sensitivity import benchmarks, robustness_value
 from tools.types import CheckResult, EffectEstimate, EstimationParams, IdentificationResult
 
@@ -22,7 +27,8 @@ MIN_RV_WITHOUT_BENCHMARK = 0.02
 """With no observed covariate to compare against, RV_0.05 below 2% fails sensitivity."""
 MIN_BENCHMARKS = 3
 """With fewer adjusted covariates the strongest of them says little about how strong an
-unmeasured one could be: the check then warns that a hidden confounder could explain the effect."""
+unmeasured one could be: the check cannot pass (a caveat, so the verdict is at most fragile) and
+warns that a hidden confounder could explain the effect."""
 COULD_EXPLAIN = "an unmeasured confounder could explain the effect"
 QUESTION_MOVE = 2.0
 """A decisive question counts when the other answer moves the screen estimate this many SEs."""
@@ -96,7 +102,8 @@ def sensitivity_of(
     """Sensitivity of one estimate, `interval` = (estimate, std. error, low, high): fails when a
     hidden confounder as strong as an adjusted covariate would move the 95% interval to zero (or
     past it); passes when the interval already includes zero. With fewer than `MIN_BENCHMARKS`
-    covariates the detail warns that a hidden confounder could explain the effect."""
+    covariates it cannot pass either: the benchmark is too weak to vouch for the absence of a
+    hidden confounder (a caveat: at most fragile), and the detail says one could explain it."""
     estimate, std_error, low, high = interval
     w, names = _covariates(frame, adjustment, categorical)
     dof = max(n - len(names) - 2, 3)
@@ -124,7 +131,7 @@ def sensitivity_of(
         else ""
     )
     if w is None:
-        passed = rv_alpha >= MIN_RV_WITHOUT_BENCHMARK
+        passed = rv_alpha >= MIN_RV_WITHOUT_BENCHMARK and not few
         return CheckResult(
             name=name,
             passed=passed,
@@ -145,7 +152,8 @@ def sensitivity_of(
     # a degenerate interval: the bound explains all residual outcome variance, so no noise is
     # left; the estimate surviving even that is a pass
     degenerate = worst.adjusted_high <= worst.adjusted_low
-    passed = min(sign * worst.adjusted_low, sign * worst.adjusted_high) > 0
+    survives = min(sign * worst.adjusted_low, sign * worst.adjusted_high) > 0
+    passed = survives and not few
     interval_text = (
         f" [{worst.adjusted_low:.4g}, {worst.adjusted_high:.4g}]"
         if not degenerate
@@ -157,7 +165,7 @@ def sensitivity_of(
     )
     tail += (
         ": the effect survives confounding as strong as any observed covariate" + few
-        if passed
+        if survives
         else f": {COULD_EXPLAIN}, one no stronger than an observed covariate explains it away"
     )
     return CheckResult(

@@ -42,6 +42,9 @@ class GraphFinding:
 
     check: CheckResult
     implicated: tuple[str, ...] = ()
+    doubted: tuple[str, ...] = ()
+    """Adjusted variables whose violations a reversed edge into the treatment would explain:
+    the data suggest the treatment may change them."""
 
 
 def blocks_backdoor(dag: nx.DiGraph, treatment: str, outcome: str, adjust: set[str]) -> bool:
@@ -70,6 +73,40 @@ def relevant(
     return False
 
 
+def position_doubted(
+    dag: nx.DiGraph, treatment: str, adjust: set[str], tests: list[tuple]
+) -> list[str]:
+    """Adjusted variables the data suggest the treatment may change: making v a child of the
+    treatment (reversing v -> treatment, or adding treatment -> v) explains rejected
+    independences `a ⊥ b | S` with v an end and the treatment not (a violation at the treatment
+    itself is a missing edge there, and v -> treatment keeps the set valid). A reversal keeps the
+    skeleton, so one explained violation raises the doubt; an added edge competes with the
+    missing a - b edge, so it must explain at least two. Adjusting for such a v would remove part
+    of the effect; it stays a doubt, since other missing edges may explain the same data."""
+    doubted = []
+    for v in sorted(adjust):
+        mine = [k for k in tests if v in k[:2] and treatment not in k[:2]]
+        if not mine:
+            continue
+        reversed_ = dag.has_edge(v, treatment)
+        if not reversed_ and dag.has_edge(treatment, v):
+            continue
+        if reversed_:
+            dag.remove_edge(v, treatment)
+        try:
+            if nx.has_path(dag, v, treatment):
+                continue
+            dag.add_edge(treatment, v)
+            explained = sum(not d_separated(dag, {a}, {b}, set(c)) for a, b, c in mine)
+            dag.remove_edge(treatment, v)
+        finally:
+            if reversed_:
+                dag.add_edge(v, treatment)
+        if explained >= (1 if reversed_ else 2):
+            doubted.append(v)
+    return doubted
+
+
 def adjustment_falsification(
     frame: pd.DataFrame,
     graph: CausalGraph,
@@ -79,8 +116,12 @@ def adjustment_falsification(
     ci_test: str = "fisherz",
     seed: int = 0,
     level: float = LEVEL,
+    known_after: frozenset[str] = frozenset(),
 ) -> GraphFinding | str:
-    """Test the graph's local Markov conditions and keep the violations the set depends on."""
+    """Test the graph's local Markov conditions and keep the violations the set depends on.
+    `known_after`: variables the identify step placed after the treatment on evidence (tiers,
+    answers, the resampled graphs); a violation they alone could explain is no missing
+    confounder, and they are never added back."""
     dag = dag_extension(graph)
     if dag is None:
         return "not run: the graph is not a DAG or a CPDAG with a DAG extension"
@@ -88,7 +129,7 @@ def adjustment_falsification(
         return "not run: the graph lacks the treatment or the outcome"
     adjust = set(adjustment) & set(dag.nodes)
     base_blocks = blocks_backdoor(dag, treatment, outcome, adjust)
-    left_out = set(dag.nodes) - adjust - {treatment, outcome}
+    left_out = set(dag.nodes) - adjust - {treatment, outcome} - known_after
     tests = local_markov_tests(frame, dag, ci_test, seed)
     if not tests:
         return "not run: the graph implies no testable independence"
@@ -98,8 +139,11 @@ def adjustment_falsification(
         hits = [k for k in holm if relevant(dag, treatment, outcome, adjust, k[0], k[1])]
     else:  # the set does not block the learned graph's own paths: fall back to left-out ends
         hits = [k for k in holm if {k[0], k[1]} & left_out]
+    hits = [k for k in hits if not set(k[:2]) & known_after]
     after = nx.descendants(dag, treatment)
     implicated = tuple(sorted({v for k in hits for v in k[:2]} & left_out - after))
+    doubted = position_doubted(dag, treatment, adjust, [k for k in holm if k not in hits])
+    rest = [k for k in holm if k not in hits and not set(k[:2]) & set(doubted)]
     worst = min(tests, key=lambda t: t[3])
     detail = (
         f"the graph implies {len(tests)} local independences; {len(holm)} rejected after Holm's "
@@ -110,54 +154,77 @@ def adjustment_falsification(
             "; the adjustment set does not block every back-door path of this graph itself (the "
             "identify step chose it to survive discovery errors)"
         )
-    ignored = len(holm) - len(hits)
-    if ignored:
-        detail += f"; {ignored} of them cannot change the adjustment set (not counted)"
+    if rest:
+        detail += f"; {len(rest)} of them cannot change the adjustment set (not counted)"
     if hits:
         shown = "; ".join(f"{a} ⊥ {b}" for a, b, _ in hits[:4])
         detail += f"; {len(hits)} could bring a left-out variable into the adjustment set ({shown})"
-    else:
+    if doubted:
+        detail += (
+            f"; the data suggest {treatment} may change {', '.join(doubted)} (adjusted for): an "
+            "edge from the treatment explains what the graph cannot"
+        )
+    if not hits and not doubted:
         detail += "; nothing the adjustment set depends on is falsified"
     check = CheckResult(
         name="graph_falsification",
         passed=not holm,
         value=len(hits) / len(tests),
         detail=detail,
-        counts=bool(hits),
+        counts=bool(hits or doubted),
         role="adjustment",
     )
-    return GraphFinding(check=check, implicated=implicated)
+    return GraphFinding(check=check, implicated=implicated, doubted=tuple(doubted))
 
 
 def judge_shift(
-    finding: GraphFinding, estimate: float, std_error: float, moved_to: float | None
+    finding: GraphFinding,
+    estimate: float,
+    std_error: float,
+    moved_to: float | None,
+    without_doubted: dict[str, float] | None = None,
 ) -> CheckResult:
-    """Finish a relevant finding with the refit that adds the implicated variables (or None)."""
+    """Finish a counted finding with the refits: `moved_to` adds the implicated left-out
+    variables (None: none can be added), `without_doubted` drops each doubted adjusted one.
+    Adding a confounder the graph's own order implies and seeing the number move is critical; a
+    doubted position that moves the number counts (fragile: another missing edge may explain
+    the violation instead); what moves nothing does not count."""
     check = finding.check
     if not check.counts:
         return check
-    if moved_to is None:
-        return check.model_copy(
-            update={
-                "detail": check.detail + "; the implicated variables cannot be adjusted for "
-                "(descendants of the treatment in the graph), so the set may be wrong"
-            }
+    se = max(std_error, 1e-12)
+    detail, counts, critical = check.detail, False, False
+    if finding.implicated or moved_to is not None or not finding.doubted:
+        if moved_to is None:
+            counts = True
+            detail += "; no variable it implicates can be adjusted for, so the set may be wrong"
+        else:
+            shift = abs(moved_to - estimate) / se
+            names = ", ".join(finding.implicated)
+            if shift > MOVE:
+                counts = critical = True
+                detail += (
+                    f"; adjusting for {names} as well moves the estimate from {estimate:.4g} to "
+                    f"{moved_to:.4g} ({shift:.1f} std. errors): the answer depends on the graph's "
+                    "error"
+                )
+            else:
+                detail += (
+                    f"; adjusting for {names} as well gives {moved_to:.4g} ({shift:.1f} std. "
+                    "errors away): the answer does not depend on it"
+                )
+    moving = {
+        v: alt for v, alt in (without_doubted or {}).items() if abs(alt - estimate) / se > MOVE
+    }
+    if moving:
+        counts = True
+        shown = ", ".join(
+            f"without {v} {alt:.4g} ({abs(alt - estimate) / se:.1f} std. errors away)"
+            for v, alt in moving.items()
         )
-    shift = abs(moved_to - estimate) / max(std_error, 1e-12)
-    names = ", ".join(finding.implicated)
-    if shift > MOVE:
-        return check.model_copy(
-            update={
-                "critical": True,
-                "detail": check.detail + f"; adjusting for {names} as well moves the estimate "
-                f"from {estimate:.4g} to {moved_to:.4g} ({shift:.1f} std. errors): the answer "
-                "depends on the graph's error",
-            }
-        )
-    return check.model_copy(
-        update={
-            "counts": False,
-            "detail": check.detail + f"; adjusting for {names} as well gives {moved_to:.4g} "
-            f"({shift:.1f} std. errors away): the answer does not depend on it (not counted)",
-        }
-    )
+        detail += f"; {shown}: the answer depends on whether the treatment can change it"
+    elif without_doubted:
+        detail += f"; dropping {', '.join(without_doubted)} one at a time moves nothing material"
+    if not counts:
+        detail += " (not counted)"
+    return check.model_copy(update={"detail": detail, "counts": counts, "critical": critical})

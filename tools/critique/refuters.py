@@ -13,7 +13,8 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from tools.estimation import LABELS, estimate_ate
+from tools.effects.cate import LABELS
+from tools.effects.estimation import estimate_ate
 from tools.types import CheckResult, EffectEstimate, EstimationParams
 
 PLACEBO_COLUMN = "__placebo_treatment__"

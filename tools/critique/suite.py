@@ -73,6 +73,9 @@ class CritiqueInputs:
         return self.refit or backdoor_refit(self.effect, self.params, self.categorical)
 
 
+MAX_DOUBTED = 3
+"""At most this many doubted adjusted variables are refit without (one refit each)."""
+
 CheckFn = Callable[[CritiqueInputs], "CheckResult | tuple[CheckResult, ...] | str"]
 
 
@@ -87,17 +90,40 @@ def _graph_falsification(i: CritiqueInputs) -> CheckResult | str:
         return "not run: no graph"
     e = i.effect
     frame = i.frame if i.graph_frame is None else i.graph_frame
+    roles = getattr(i.identification, "roles", ()) if i.identification else ()
+    after = frozenset(r.name for r in roles if r.position == "after" and not r.adjusted)
     found = adjustment_falsification(
-        frame, i.graph, e.treatment, e.outcome, e.adjustment_set, i.ci_test, i.seed
+        frame,
+        i.graph,
+        e.treatment,
+        e.outcome,
+        e.adjustment_set,
+        i.ci_test,
+        i.seed,
+        known_after=after,
     )
     if isinstance(found, str):
         return found
-    moved = None
-    if found.check.counts and found.implicated and e.strategy == "backdoor":
+    moved = without = None
+    if found.check.counts and e.strategy == "backdoor":
         missing = tuple(v for v in found.implicated if v in i.frame.columns)
         if missing:
             moved = i.refitter()(i.frame, e.treatment, missing).estimate
-    return judge_shift(found, e.estimate, e.std_error, moved)
+        without = {
+            v: without_refit(i, tuple(a for a in e.adjustment_set if a != v))
+            for v in found.doubted[:MAX_DOUBTED]
+        }
+    return judge_shift(found, e.estimate, e.std_error, moved, without)
+
+
+def without_refit(i: CritiqueInputs, kept: tuple[str, ...]) -> float:
+    """The same estimator on a smaller adjustment set."""
+    from tools.critique.refuters import same_estimator
+    from tools.effects.estimation import estimate_ate
+
+    e = i.effect
+    params = same_estimator(e, i.params)
+    return estimate_ate(i.frame, e.treatment, e.outcome, kept, params, i.categorical).estimate
 
 
 def _graph_plausibility(i: CritiqueInputs) -> CheckResult | str:

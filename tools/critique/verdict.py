@@ -90,13 +90,13 @@ def best_round(rounds: Sequence[tuple[int, str, Sequence[CheckResult]]]) -> tupl
     """(round number, why) of the best-supported of (round, verdict, checks); earliest on ties."""
     ranked = sorted(rounds, key=lambda r: (support(r[1], r[2]), r[0]))
     number, verdict_, checks = ranked[0]
-    last = rounds[-1][0]
     if len(rounds) == 1:
         return number, "the only round"
-    if number == last:
-        return number, f"round {number} is the best supported ({verdict_})"
+    others = ", ".join(str(r[0]) for r in rounds if r[0] != number)
     failed = ", ".join(c.name for c in counted(checks)) or "none"
+    if number == rounds[-1][0]:
+        return number, f"better supported ({verdict_}) than round(s) {others}"
     return number, (
-        f"round {number} ({verdict_}, counted failures: {failed}) is better supported than the "
-        "later rounds, so the revisions did not replace it"
+        f"better supported ({verdict_}; counted failures: {failed}) than round(s) {others}, so "
+        "the later revisions did not replace it"
     )
