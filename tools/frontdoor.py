@@ -14,7 +14,6 @@ import time
 
 import numpy as np
 import pandas as pd
-from econml.dml import LinearDML
 from threadpoolctl import threadpool_limits
 
 from tools.effects.estimation import EffectFit
@@ -34,6 +33,8 @@ def _dml_effect(
     """ATE (or slope) of t on y adjusting for w with LinearDML: (estimate, std. error, families)."""
     fam_y, fam_t, _ = choose_families(w, t, y, discrete, params)
     model_t = classifier(fam_t, params.seed) if discrete else regressor(fam_t, params.seed)
+    from econml.dml import LinearDML  # econml: imported where used
+
     est = LinearDML(
         model_y=regressor(fam_y, params.seed),
         model_t=model_t,

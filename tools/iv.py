@@ -12,7 +12,6 @@ import time
 
 import numpy as np
 import pandas as pd
-from econml.iv.dml import OrthoIV
 from threadpoolctl import threadpool_limits
 
 from tools.effects.estimation import EffectFit
@@ -53,6 +52,8 @@ def estimate_iv(
         else:
             z_model = classifier if discrete_z else regressor
             models["model_z_xw"] = z_model("linear", params.seed)
+        from econml.iv.dml import OrthoIV  # econml: imported where used
+
         est = OrthoIV(
             **models,
             projection=project,

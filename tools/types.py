@@ -171,9 +171,10 @@ class DiscoveryParams(Frozen):
     """Further algorithms to run; the graph that predicts held-out rows best is kept."""
     bootstrap: int = Field(20, ge=0)
     """Resamples for edge confidence (half-samples without replacement); 0 disables them."""
-    bootstrap_budget: float = Field(30.0, gt=0)
-    """Seconds the resamples should take, estimated from the main run: a slow search gets fewer
-    resamples (never fewer than 10)."""
+    bootstrap_budget: float = Field(10.0, gt=0)
+    """Seconds the resamples should take (per worker), estimated from one search: a slow search
+    gets fewer resamples (never fewer than 10). An effect analysis needs the ensemble, not
+    fine-grained edge frequencies, and the whole run has a budget of seconds."""
     context: str | None = None
     """Domain / regime / time-index column for CD-NOD (a column of the frame)."""
     categorical: tuple[str, ...] = ()
@@ -289,9 +290,9 @@ EstimatorName = Literal[
 """Back-door CATE estimators (EconML); front-door and IV have their own estimators."""
 
 
-NuisanceFamily = Literal["gradient_boosting", "linear", "quadratic"]
-"""Nuisance model families: ridge/logistic, the same on the covariates and their squares, or
-histogram gradient boosting."""
+NuisanceFamily = Literal["gradient_boosting", "linear", "quadratic", "polynomial"]
+"""Nuisance model families: ridge/logistic, the same on the covariates and their squares, or on
+the degree-2 polynomial (squares and pairwise products), or histogram gradient boosting."""
 
 
 class EstimationParams(Frozen):

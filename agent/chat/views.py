@@ -138,23 +138,14 @@ def _estimator_why(state: AnalysisState, topic: str = "") -> list[str]:
         )
     scores = effect.diagnostics.get("nuisance_cv") or {}
     families = effect.diagnostics.get("nuisance_families") or {}
-    new_format = scores and all(k == "t" or k.startswith("y") for k in scores)
-    if new_format:
+    if scores:
         for key, losses in scores.items():
-            label = "treatment" if key == "t" else f"outcome ({key})"
+            label = "treatment" if key == "t" else _outcome_label(key, effect)
+            chosen = str(families.get(key, "?")).replace("_", " ")
             ranked = ", ".join(f"{name.replace('_', ' ')} {fmt(v)}" for name, v in losses.items())
             lines.append(
-                f"the {label} model is {str(families.get(key)).replace('_', ' ')}: the simplest "
-                f"family no other beat by a standard error in cross-validated score (held-out "
-                f"loss: {ranked})"
-            )
-    elif scores:
-        for part, label in (("y", "outcome"), ("t", "treatment")):
-            chosen = effect.diagnostics.get(f"nuisance_{part}")
-            ranked = ", ".join(f"{name} {fmt(s[part])}" for name, s in scores.items())
-            lines.append(
-                f"the {label} model is {str(chosen).replace('_', ' ')}: it had the best 3-fold "
-                f"cross-validated score ({ranked})"
+                f"the {label} model is {chosen}: the simplest family within one standard error of "
+                f"the best cross-validated score (out-of-sample loss, lower is better: {ranked})"
             )
     else:
         lines.append(f"the nuisance models were fixed by the plan ({state.plan.nuisance})")
@@ -162,13 +153,24 @@ def _estimator_why(state: AnalysisState, topic: str = "") -> list[str]:
     return lines
 
 
+def _outcome_label(key: str, effect: EffectEstimate) -> str:
+    """`y0`/`y1`...: the outcome model of one treatment arm; `y`: the one outcome model."""
+    labels = effect.treatment_coding.get("levels") or [
+        effect.treatment_coding.get("control"),
+        effect.treatment_coding.get("treated"),
+    ]
+    if key[1:].isdigit() and int(key[1:]) < len(labels):
+        return f"outcome (arm {labels[int(key[1:])]})"
+    return "outcome"
+
+
 def _critique_why(state: AnalysisState) -> list[str]:
     if state.critique is None:
         return ["no critique yet"]
-    passed = sum(c.passed for c in state.critique.checks)
+    failed = [c.name for c in state.critique.checks if not c.passed]
     lines = [
-        f"critique: {state.critique.verdict} ({passed} of {len(state.critique.checks)} checks "
-        "passed; robust when all pass)"
+        f"critique: {state.critique.verdict} (failed: {', '.join(failed) or 'none'}; robust when "
+        "no check the answer depends on fails)"
     ]
     lines += [
         f"{c.name}: {'passed' if c.passed else 'failed'}: {c.detail}" for c in state.critique.checks

@@ -8,15 +8,22 @@ coloured so the question is visible at a glance.
 from __future__ import annotations
 
 import io
+from typing import Any
 
-import matplotlib
+import networkx as nx
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import networkx as nx  # noqa: E402
-from matplotlib.patches import FancyArrowPatch  # noqa: E402
+from tools.types import CausalGraph
 
-from tools.types import CausalGraph  # noqa: E402
+
+def _pyplot() -> Any:
+    """matplotlib (about a second to import) only when a figure is drawn, headless."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
 
 STYLE = {
     "-->": {"arrowstyle": "-|>", "linestyle": "solid"},
@@ -45,6 +52,9 @@ def draw_graph_png(
 ) -> bytes:
     pos = layout(graph)
     size = max(5.0, min(12.0, 1.1 * len(graph.nodes) ** 0.5 * 3))
+    plt = _pyplot()
+    from matplotlib.patches import FancyArrowPatch
+
     fig, ax = plt.subplots(figsize=(size, size * 0.75), dpi=110)
     ax.set_axis_off()
     for e in graph.edges:
@@ -107,6 +117,7 @@ def draw_cate_png(
 ) -> bytes:
     """Heterogeneity at a glance: the distribution of the per-row effect (with the average marked)
     and the mean effect in each quantile group."""
+    plt = _pyplot()
     fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.2), dpi=110)
     left.hist(cate, bins=min(40, max(10, len(cate) // 25)), color="#8fb3d9", edgecolor="white")
     if ate is not None:

@@ -28,6 +28,9 @@ def main(argv: list[str] | None = None) -> None:
     panel.add_argument("--jobs", type=int, default=2, help="worker processes over replications")
     panel.add_argument("--n", type=int, default=None, help="rows per table (default: drawn)")
     panel.add_argument(
+        "--timeout", type=int, default=900, help="seconds before an analysis is stopped (no answer)"
+    )
+    panel.add_argument(
         "--real",
         action=argparse.BooleanOptionalAction,
         default=True,
@@ -49,9 +52,12 @@ def main(argv: list[str] | None = None) -> None:
             n=args.n,
             real=args.real,
             ihdp_reps=args.ihdp_reps,
+            timeout=args.timeout,
             command="python -m evals.effects " + " ".join(sys.argv[1:] if argv is None else argv),
             progress=lambda line: print(line, file=sys.stderr, flush=True),
         )
+        text = Path(out).read_text(encoding="utf-8")
+        print(text[text.index("## Overall") : text.index("## Per case")].strip())
         print(f"{len(records)} analyses in {time.perf_counter() - started:.0f} s; table: {out}")
         return
     from evals.effects.suite import judging, run_effects_suite

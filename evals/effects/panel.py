@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from evals.effects.panel_cases import KINDS, case_seed, is_decidable, knowledge_yaml
-from evals.effects.panel_run import agent_answer, baselines, run_agent, score
+from evals.effects.panel_run import TIMEOUT, agent_answer, baselines, run_agent, score
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "results" / "effects_panel.md"
@@ -38,7 +38,9 @@ LALONDE_PRE = ("age", "educ", "black", "hisp", "married", "nodegree", "re74", "r
 Task = tuple[str, dict[str, Any]]
 
 
-def synthetic_task(kind: str, with_tiers: bool, rep: int, seed: int, n: int | None) -> dict:
+def synthetic_task(
+    kind: str, with_tiers: bool, rep: int, seed: int, n: int | None, timeout: int | None = TIMEOUT
+) -> dict:
     """Draw one case, run the agent on it (with or without tiers) and the baselines."""
     case = KINDS[kind](seed, n)
     with tempfile.TemporaryDirectory(prefix="panel-") as tmp:
@@ -50,7 +52,7 @@ def synthetic_task(kind: str, with_tiers: bool, rep: int, seed: int, n: int | No
             knowledge = folder / "knowledge.yaml"
             knowledge.write_text(knowledge_yaml(case), encoding="utf-8")
         result, seconds, code = run_agent(
-            data, case.treatment, case.outcome, folder / "run", knowledge=knowledge
+            data, case.treatment, case.outcome, folder / "run", knowledge, timeout=timeout
         )
         answer = agent_answer(result)
     decidable = is_decidable(case, with_tiers)
@@ -72,7 +74,9 @@ def synthetic_task(kind: str, with_tiers: bool, rep: int, seed: int, n: int | No
         "decidable": decidable,
         "note": case.note,
         "exit_code": code,
-        "seconds": seconds,
+        "timed_out": code == -1,
+        "seconds": seconds["wall"],
+        "cpu_seconds": seconds["cpu"],
         "agent": answer,
         "score": score(answer, case.ate, decidable),
         "baselines": base,
@@ -113,7 +117,7 @@ def _pehe(folder: Path, answer: dict, mu: np.ndarray) -> dict[str, Any]:
     }
 
 
-def ihdp_task(replication: int) -> dict:
+def ihdp_task(replication: int, timeout: int | None = TIMEOUT) -> dict:
     """One IHDP replication: the agent sees treatment, y_factual and x1..x25 (truth dropped)."""
     path = SHARED / "ihdp" / f"ihdp_npci_{replication}.csv"
     raw = pd.read_csv(path)
@@ -123,7 +127,7 @@ def ihdp_task(replication: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="panel-") as tmp:
         folder = Path(tmp) / "run"
         result, seconds, code = run_agent(
-            path, "treatment", "y_factual", folder, drop=("y_cfactual", "mu0", "mu1")
+            path, "treatment", "y_factual", folder, None, ("y_cfactual", "mu0", "mu1"), timeout
         )
         answer = agent_answer(result)
         pehe = _pehe(folder, answer, mu)
@@ -136,7 +140,9 @@ def ihdp_task(replication: int) -> dict:
         "n": len(raw),
         "truth": truth,
         "exit_code": code,
-        "seconds": seconds,
+        "timed_out": code == -1,
+        "seconds": seconds["wall"],
+        "cpu_seconds": seconds["cpu"],
         "agent": answer,
         **pehe,
         "score": score(answer, truth["ate"], True),
@@ -152,7 +158,7 @@ def lalonde_benchmark() -> tuple[float, float, float]:
     return estimate, estimate - 1.959963984540054 * se, estimate + 1.959963984540054 * se
 
 
-def lalonde_task(controls: str) -> dict:
+def lalonde_task(controls: str, timeout: int | None = TIMEOUT) -> dict:
     """NSW treated vs `controls`, with the time order declared (pre-treatment, treat, re78)."""
     name, drop = LALONDE[controls]
     path = SHARED / "lalonde_nsw" / name
@@ -164,7 +170,7 @@ def lalonde_task(controls: str) -> dict:
             f"tiers:\n  - [{', '.join(LALONDE_PRE)}]\n  - [treat]\n  - [re78]\n", encoding="utf-8"
         )
         result, seconds, code = run_agent(
-            path, "treat", "re78", Path(tmp) / "run", knowledge=knowledge, drop=drop
+            path, "treat", "re78", Path(tmp) / "run", knowledge, drop, timeout
         )
         answer = agent_answer(result)
     base = baselines(raw, "treat", "re78", LALONDE_PRE, 0)
@@ -176,7 +182,9 @@ def lalonde_task(controls: str) -> dict:
         "n": len(raw),
         "truth": {"att": experimental, "ci_low": low, "ci_high": high},
         "exit_code": code,
-        "seconds": seconds,
+        "timed_out": code == -1,
+        "seconds": seconds["wall"],
+        "cpu_seconds": seconds["cpu"],
         "agent": answer,
         "att_inside": att is not None and low <= att <= high,
         "baselines": base,
@@ -205,25 +213,29 @@ def plan_tasks(
     n: int | None = None,
     real: bool = True,
     ihdp_reps: int | None = None,
+    timeout: int | None = TIMEOUT,
+    variants: tuple[bool, ...] = (False, True),
 ) -> list[Task]:
-    """Every (kind, tiers, rep) whose kind matches a word (all when none), slow real data first."""
+    """Every (kind, tiers, rep) whose kind matches a word (all when none), slow real data first;
+    `variants` says which of without (False) and with (True) tiers to run."""
     words = [w.lower() for w in words]
     tasks: list[Task] = []
     if real and (SHARED / "lalonde_nsw").exists():
         for controls in ("cps", "psid"):
             if not words or any(w in f"lalonde {controls}" for w in words):
-                tasks.append(("lalonde", {"controls": controls}))
+                tasks.append(("lalonde", {"controls": controls, "timeout": timeout}))
     if real and (SHARED / "ihdp").exists():
         for r in range(1, min(ihdp_reps or reps, 10) + 1):
             if not words or any(w in "ihdp" for w in words):
-                tasks.append(("ihdp", {"replication": r}))
+                tasks.append(("ihdp", {"replication": r, "timeout": timeout}))
     for kind in KINDS:
         if words and not any(w in kind for w in words):
             continue
         for rep in range(reps):
             seed = case_seed(seed_base, kind, rep)
-            for tiers in (False, True):
+            for tiers in variants:
                 args = {"kind": kind, "with_tiers": tiers, "rep": rep, "seed": seed, "n": n}
+                args["timeout"] = timeout
                 tasks.append(("synthetic", args))
     return tasks
 
@@ -283,13 +295,15 @@ def run_panel(
     n: int | None = None,
     real: bool = True,
     ihdp_reps: int | None = None,
+    timeout: int | None = TIMEOUT,
+    variants: tuple[bool, ...] = (False, True),
     command: str = "python -m evals.effects --panel",
     progress: Callable[[str], None] | None = None,
 ) -> list[dict]:
     """Run the panel, write the Markdown to `out` and the raw records beside it (.jsonl)."""
     from evals.effects.panel_report import markdown
 
-    tasks = plan_tasks(reps, words, seed_base, n, real, ihdp_reps)
+    tasks = plan_tasks(reps, words, seed_base, n, real, ihdp_reps, timeout, variants)
     started = time.perf_counter()
     records = run_tasks(tasks, jobs, progress)
     wall = time.perf_counter() - started
@@ -297,5 +311,7 @@ def run_panel(
     out.parent.mkdir(parents=True, exist_ok=True)
     write_jsonl(records, out.with_suffix(".jsonl"))
     meta = {"command": command, "seed_base": seed_base, "reps": reps, "jobs": jobs, "wall": wall}
+    meta["timeout"] = timeout
+    meta["agent_n_jobs"] = os.environ.get("AGENT_N_JOBS", "default")
     out.write_text(markdown(records, meta), encoding="utf-8")
     return records

@@ -11,6 +11,7 @@ import numpy as np
 
 BASELINES = {"ols_all": "OLS all", "ldml_all": "LinearDML all", "oracle": "oracle OLS"}
 VERDICTS = ("robust", "fragile", "unreliable", None)
+DEV_SEED_BASE = 0
 
 
 def _fmt(value: float | None, digits: int = 3) -> str:
@@ -84,6 +85,7 @@ def case_rows(records: list[dict]) -> list[dict[str, Any]]:
             "width_ratio": _median([_ratio(r) for r in group]),
             "verdicts": _verdicts(group),
             "seconds": _median([r["seconds"] for r in group]),
+            "cpu": _median([r.get("cpu_seconds") for r in group]),
             "baselines": {},
         }
         for name in BASELINES:
@@ -99,7 +101,9 @@ def case_rows(records: list[dict]) -> list[dict[str, Any]]:
                 "seconds": _median([a["seconds"] for a in answers]),
             }
         rows.append(row)
-    order = {k: i for i, k in enumerate(dict.fromkeys(r["kind"] for r in records if "kind" in r))}
+    from evals.effects.panel_cases import KINDS
+
+    order = {k: i for i, k in enumerate(KINDS)}
     return sorted(rows, key=lambda row: (order.get(row["kind"], 99), row["tiers"]))
 
 
@@ -128,14 +132,16 @@ def overall(records: list[dict]) -> dict[str, Any]:
         "width_ratio": _median([_ratio(r) for r in synth]),
         "seconds": _median([r["seconds"] for r in analyses]),
         "seconds_synthetic": _median([r["seconds"] for r in synth]),
+        "cpu": _median([r.get("cpu_seconds") for r in analyses]),
     }
 
 
 def _case_table(rows: list[dict]) -> list[str]:
     lines = [
         "| case | tiers | decidable | reps | agent bias | RMSE | coverage | width / LDML | "
-        "correct | headline | truth among answers | verdicts | robust & wrong | s (median) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "correct | headline | truth among answers | verdicts | robust & wrong | s (median) | "
+        "CPU s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         a = r["agent"]
@@ -145,7 +151,7 @@ def _case_table(rows: list[dict]) -> list[str]:
             f"{_fmt(a['bias'])} | {_fmt(a['rmse'])} | {_fmt(a['coverage'], 2)} | "
             f"{_fmt(r['width_ratio'], 2)} | {_fmt(r['correct'], 2)} | "
             f"{_fmt(r['headline_share'], 2)} | {_fmt(r['among'], 2)} | {r['verdicts']} | "
-            f"{r['robust_wrong']} | {_fmt(r['seconds'], 1)} |"
+            f"{r['robust_wrong']} | {_fmt(r['seconds'], 1)} | {_fmt(r['cpu'], 1)} |"
         )
     return lines
 
@@ -155,9 +161,11 @@ def _baseline_table(rows: list[dict]) -> list[str]:
         "| case | baseline | bias | RMSE | coverage | correct | width / LDML | s (median) |",
         "|---|---|---|---|---|---|---|---|",
     ]
+    seen: set[str] = set()
     for r in rows:
-        if r["tiers"]:  # the baselines see the same tables in both variants
+        if r["kind"] in seen:  # the baselines see the same tables in both variants
             continue
+        seen.add(r["kind"])
         for name, b in r["baselines"].items():
             lines.append(
                 f"| {r['kind']} | {BASELINES[name]} | {_fmt(b['bias'])} | {_fmt(b['rmse'])} | "
@@ -175,7 +183,7 @@ def _real_tables(records: list[dict]) -> list[str]:
             "### IHDP (NPCI setting B; the agent sees treatment, y_factual, x1..x25)",
             "",
             "| replication | true ATE | agent ATE | ATE error | ATT error | sqrt PEHE | "
-            "cate rows (missing) | verdict | s | OLS all ATE error | LDML all ATE error |",
+            "cate rows (missing) | verdict | s (CPU s) | OLS all ATE error | LDML all ATE error |",
             "|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for r in ihdp:
@@ -186,7 +194,7 @@ def _real_tables(records: list[dict]) -> list[str]:
                 f"| {r['rep']} | {_fmt(t['ate'])} | {_fmt(a.get('estimate'))} | {_fmt(ate_err)} | "
                 f"{_fmt(att_err)} | {_fmt(r.get('pehe'))} | {r.get('cate_rows')} "
                 f"({r.get('missing_rows')}; {r.get('cate_note')}) | {a.get('verdict')} | "
-                f"{_fmt(r['seconds'], 1)} | "
+                f"{_fmt(r['seconds'], 1)} ({_fmt(r.get('cpu_seconds'), 1)}) | "
                 f"{_fmt(r['baselines']['ols_all']['estimate'] - t['ate'])} | "
                 f"{_fmt(r['baselines']['ldml_all']['estimate'] - t['ate'])} |"
             )
@@ -200,7 +208,7 @@ def _real_tables(records: list[dict]) -> list[str]:
             f"Experimental ATT {t['att']:,.0f} (95% interval {t['ci_low']:,.0f} to "
             f"{t['ci_high']:,.0f}).",
             "",
-            "| controls | rows | agent ATT [95% CI] | inside | agent ATE | verdict | s | "
+            "| controls | rows | agent ATT [95% CI] | inside | agent ATE | verdict | s (CPU s) | "
             "OLS all | LDML all |",
             "|---|---|---|---|---|---|---|---|---|",
         ]
@@ -216,7 +224,8 @@ def _real_tables(records: list[dict]) -> list[str]:
             )
             lines.append(
                 f"| {r['kind']} | {r['n']:,} | {att} | {'yes' if r['att_inside'] else 'no'} | "
-                f"{_fmt(a.get('estimate'), 0)} | {a.get('verdict')} | {_fmt(r['seconds'], 1)} | "
+                f"{_fmt(a.get('estimate'), 0)} | {a.get('verdict')} | "
+                f"{_fmt(r['seconds'], 1)} ({_fmt(r.get('cpu_seconds'), 1)}) | "
                 f"{r['baselines']['ols_all']['estimate']:,.0f} | "
                 f"{r['baselines']['ldml_all']['estimate']:,.0f} |"
             )
@@ -236,8 +245,16 @@ def markdown(records: list[dict], meta: dict[str, Any]) -> str:
         "",
         f"Command: `{meta['command']}`  ",
         f"Seed base {meta['seed_base']}, {meta['reps']} replication(s) per case, "
-        f"{meta['jobs']} worker process(es); {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; "
+        f"{meta['jobs']} worker process(es) (AGENT_N_JOBS {meta.get('agent_n_jobs', '?')} "
+        f"inside each); {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; "
         f"wall {meta['wall']:.0f} s.  ",
+        (
+            f"Seed base {meta['seed_base']} was not used while developing the panel (that was "
+            "seed base 0): these tables are unseen.  "
+            if meta["seed_base"] != DEV_SEED_BASE
+            else "Seed base 0 is the one used while developing the panel; report figures from "
+            "another (`--seed-base`).  "
+        ),
         f"Machine: {platform.machine()}, {platform.system()} {platform.release()}, "
         f"Python {platform.python_version()}, {__import__('os').cpu_count()} cores shared with "
         "other work (seconds are indicative).",
@@ -256,14 +273,17 @@ def markdown(records: list[dict], meta: dict[str, Any]) -> str:
         "",
         "## Overall (synthetic kinds)",
         "",
-        f"- analyses: {total['analyses']}; crashed tasks: {total['errors']}",
+        f"- analyses: {total['analyses']}; crashed tasks: {total['errors']}; stopped at the "
+        f"{meta.get('timeout')} s limit (scored as no answer): "
+        f"{sum(bool(r.get('timed_out')) for r in records)}",
         f"- correct: {_fmt(total['correct'], 2)} (decidable {_fmt(total['correct_decidable'], 2)}, "
         f"undecidable {_fmt(total['correct_undecidable'], 2)})",
         f"- P(correct | verdict): {by_verdict}",
         f'- "robust" on a wrong answer: {total["robust_wrong"]}',
         f"- median interval width / LinearDML-on-all: {_fmt(total['width_ratio'], 2)}",
         f"- median seconds per analysis: {_fmt(total['seconds_synthetic'], 1)} synthetic, "
-        f"{_fmt(total['seconds'], 1)} with the real data",
+        f"{_fmt(total['seconds'], 1)} with the real data (wall; median CPU seconds "
+        f"{_fmt(total['cpu'], 1)}, process and children)",
         "",
         "## Per case: the agent",
         "",
@@ -277,6 +297,8 @@ def markdown(records: list[dict], meta: dict[str, Any]) -> str:
         "",
         *(_real_tables(records) or ["(not run: `--no-real`, or ../shared/data absent)", ""]),
     ]
+    if meta.get("load"):
+        lines[4:4] = [f"Load: {meta['load']}  "]
     if errors:
         lines += ["## Crashed tasks", ""] + [f"- {r.get('task')}: {r['error']}" for r in errors]
     return "\n".join(lines) + "\n"

@@ -11,8 +11,12 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import resource
+import signal
+import threading
 import time
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +24,42 @@ import numpy as np
 import pandas as pd
 
 Z95 = 1.959963984540054
+TIMEOUT = 900
+"""Seconds an analysis may take before it is stopped and scored as no answer (the issue's
+budget is 20 s; this only keeps a runaway run from holding the panel)."""
+
+
+class AnalysisTimeout(BaseException):
+    """Raised by the alarm; a BaseException so the CLI's error handling does not swallow it."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: int | None) -> Iterator[None]:
+    """SIGALRM after `seconds` (main thread only; elsewhere no limit)."""
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise AnalysisTimeout(f"analysis stopped after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(int(seconds))
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def cpu_seconds() -> float:
+    """CPU seconds of this process and its reaped children: unlike wall time, not inflated by
+    other work on a shared machine."""
+    me, kids = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def run_agent(
@@ -29,8 +69,10 @@ def run_agent(
     out: Path,
     knowledge: Path | None = None,
     drop: tuple[str, ...] = (),
-) -> tuple[dict[str, Any] | None, float, int]:
-    """Run `agent analyze` in-process; return (result.json or None, wall seconds, exit code)."""
+    timeout: int | None = TIMEOUT,
+) -> tuple[dict[str, Any] | None, dict[str, float], int]:
+    """Run `agent analyze` in-process; return (result.json or None, {wall, cpu} seconds, exit
+    code; -1 when the time limit stopped it)."""
     from typer.main import get_command
 
     from agent.cli import app
@@ -42,13 +84,17 @@ def run_agent(
     if drop:
         args += ["--drop", ",".join(drop)]
     command = get_command(app)
-    started = time.perf_counter()
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+    started, cpu = time.perf_counter(), cpu_seconds()
+    quiet = contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO())
+    with quiet[0], quiet[1]:
         try:
-            code = command.main(args, prog_name="agent", standalone_mode=False)
+            with time_limit(timeout):
+                code = command.main(args, prog_name="agent", standalone_mode=False)
         except SystemExit as stop:  # a typer.Exit that escaped click's handling
             code = stop.code
-    seconds = time.perf_counter() - started
+        except AnalysisTimeout:
+            code = -1
+    seconds = {"wall": time.perf_counter() - started, "cpu": cpu_seconds() - cpu}
     path = out / "result.json"
     result = json.loads(path.read_text()) if path.is_file() else None
     return result, seconds, int(code or 0)
@@ -162,6 +208,11 @@ def agent_answer(result: dict[str, Any] | None) -> dict[str, Any]:
         "rounds": critique.get("rounds"),
         "cate_path": effect.get("cate_path"),
         "node_seconds": sum((result.get("timings") or {}).values()),
+        "algorithm": (result.get("plan") or {}).get("discovery_algorithm"),
+        "graph": [
+            f"{e.get('source')} {e.get('mark')} {e.get('target')}"
+            for e in (result.get("graph") or {}).get("edges") or []
+        ],
     }
 
 

@@ -220,7 +220,7 @@ def test_a_new_estimator_reruns_only_estimation_onwards(chat: Chat, tmp_path):
     assert before.rerun_from == "estimate" and before.identification is not None
     assert first_pass(after.trail[len(before.trail) :]) == ["intake", "estimate", "critique"]
     assert after.identification == before.identification
-    assert "outcome model linear, treatment model linear" in after.effect.method
+    assert "t: linear, y0: linear, y1: linear" in after.effect.method
 
 
 def test_bad_input_gets_suggestions_and_a_cycle_is_refused_by_name(chat: Chat, tmp_path):

@@ -83,6 +83,7 @@ def test_an_unexpected_failure_is_recorded_and_reported(confounded_csv, tmp_path
     statuses = {r.node: r.status for r in state.trail}
     critique = next(r for r in state.trail if r.node == "critique")
     assert statuses["estimate"] == "failed" and critique.summary.startswith("skipped")
+    assert state.critique is None
     assert state.failed_nodes == ["estimate"]
     report = (tmp_path / "run" / "report.md").read_text()
     assert "did not finish" in report and "solver exploded" in report

@@ -67,11 +67,13 @@ def test_overlap_summary_and_trimming_read_the_same_propensity(poor_overlap):
     frame, fit = poor_overlap
     table, effect = fit.cate.frame, fit.effect
     p = table["propensity"].to_numpy()
-    again = summarize_overlap(p, frame["t"].to_numpy(), method=effect.overlap.method)
-    assert again == effect.overlap
     trim = effect.trimming
     inside = (p >= trim.low) & (p <= trim.high)
     assert np.array_equal(inside, table["in_overlap"].to_numpy())
+    # the summary describes the rows the headline covers, from the same propensity
+    t = frame["t"].to_numpy()
+    again = summarize_overlap(p[inside], t[inside], method=effect.overlap.method)
+    assert again == effect.overlap and effect.overlap.n == effect.n
 
 
 def test_multivalued_keeps_one_contrast_per_level_with_att():

@@ -107,42 +107,36 @@ def _role(
     """One covariate's position, by the strongest evidence there is (module docstring)."""
     definite, possible, in_main, possible_main = shares
     common = {"name": name, "descendant_share": definite, "possible_share": possible}
+
+    def decided(after: bool, by: str, evidence: str) -> CovariateRole:
+        position = "after" if after else "before"
+        return CovariateRole(
+            **common, adjusted=not after, position=position, decided_by=by, evidence=evidence
+        )
+
     answer = answers.get(name)
     if answer in ("yes", "no"):
-        after = answer == "yes"
-        return CovariateRole(
-            **common,
-            adjusted=not after,
-            position="after" if after else "before",
-            decided_by="answer",
-            evidence=f"answered {answer!r} to whether {treatment} can change {name}",
+        return decided(
+            answer == "yes",
+            "answer",
+            f"answered {answer!r} to whether {treatment} can change {name}",
         )
     tier = {v: i for i, t in enumerate(knowledge.tiers) for v in t}
     if name in tier and treatment in tier and tier[name] != tier[treatment]:
         after = tier[name] > tier[treatment]
-        return CovariateRole(
-            **common,
-            adjusted=not after,
-            position="after" if after else "before",
-            decided_by="knowledge",
-            evidence=(
-                f"the knowledge puts {name} in tier {tier[name] + 1}, "
-                f"{'after' if after else 'before'} {treatment} (tier {tier[treatment] + 1})"
-            ),
+        return decided(
+            after,
+            "knowledge",
+            f"the knowledge puts {name} in tier {tier[name] + 1}, "
+            f"{'after' if after else 'before'} {treatment} (tier {tier[treatment] + 1})",
         )
     after_req, before_req = required
     if name in after_req or name in before_req:
-        after = name in after_req
-        return CovariateRole(
-            **common,
-            adjusted=not after,
-            position="after" if after else "before",
-            decided_by="knowledge",
-            evidence=(
-                f"required edges (knowledge or graph edits) lead from {treatment} to {name}"
-                if after
-                else f"required edges (knowledge or graph edits) lead from {name} to {treatment}"
-            ),
+        ends = (treatment, name) if name in after_req else (name, treatment)
+        return decided(
+            name in after_req,
+            "knowledge",
+            f"required edges (knowledge or graph edits) lead from {ends[0]} to {ends[1]}",
         )
     if in_main and definite >= STRONG:
         path = _directed_path(graph, treatment, name) or [treatment, name]

@@ -147,18 +147,18 @@ def estimate_effect(
     overlap: OverlapSummary | None = None
     if tdata.discrete and x is not None:
         keep, trimming = support_mask(nu.propensity, tdata, params.trim)
-        if tdata.kind == "binary":
-            # judged on the rows the headline covers: after trimming, those are what it is about
-            overlap = summarize_overlap(
-                nu.propensity[keep, 1],
-                tdata.values[keep],
-                method=f"cross-fitted propensity ({nu.families['t'].replace('_', ' ')}, "
-                f"{nu.folds} folds), the same that decided the trimming, on the "
-                f"{int(keep.sum()):,} rows the headline covers",
-            )
     if trimming is not None:
         warnings.append(f"overlap: {trimming.detail}")
     check_groups(tdata.subset(keep), treatment, " after dropping rows without overlap")
+    if tdata.kind == "binary" and x is not None:
+        # judged on the rows the headline covers: after trimming, those are what it is about
+        overlap = summarize_overlap(
+            nu.propensity[keep, 1],
+            tdata.values[keep],
+            method=f"cross-fitted propensity ({nu.families['t'].replace('_', ' ')}, "
+            f"{nu.folds} folds), the same that decided the trimming, on the "
+            f"{int(keep.sum()):,} rows the headline covers",
+        )
     inference = headline(nu, keep)
     fam_y, fam_t = summary_families(nu)
     chosen, candidates, diagnostics, cate_summary, table = params.estimator, [], {}, None, None
