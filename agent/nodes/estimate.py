@@ -202,9 +202,10 @@ def _done(fit: EffectFit, ctx: RunContext, unchanged: bool) -> Step:
     return Step(
         updates={"effect": effect},
         summary=(
-            f"{effect.selected}: ATE {effect.estimate:.4g} [{effect.ci_low:.4g}, "
+            f"ATE {effect.estimate:.4g} [{effect.ci_low:.4g}, "
             f"{effect.ci_high:.4g}]{att} (naive {effect.naive_estimate:.4g})"
             + (f"; on {effect.n:,} of {effect.n_total:,} rows" if covered else "")
+            + (f"; per-row effects: {effect.cate_method}" if effect.cate_method else "")
             + ("; unchanged: nothing it depends on changed" if unchanged else "")
         ),
         warnings=warnings,
