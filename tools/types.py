@@ -236,6 +236,9 @@ class DecisiveQuestion(Frozen):
     shift_se: float | None = None
     """Standard error of the headline's screen estimate: the yardstick for `shift`."""
     evidence: str = ""
+    settled: bool = False
+    """The data decided the assumed answer (an orientation in most of the learned graphs); asked
+    because the number depends on it, but not an open assumption."""
 
 
 class IdentificationResult(ToolResult):

@@ -110,3 +110,11 @@ def test_two_questions_assumed_no_also_get_the_all_yes_scenario():
     listed = scenarios(result.questions, result.adjustment_set)
     assert len(listed) == 3
     assert listed[-1][0].startswith("Yes to every question") and listed[-1][1] == ()
+
+
+def test_a_question_the_data_settled_is_marked_and_an_open_one_is_not():
+    g = graph("c --> t", "t --> y", "c --> y", "t --> k", "y --> k", "t --- m", "m --> y")
+    result = identify_learned(g, (g,) * 4, "t", "y")
+    by_variable = {q.variable: q for q in result.questions}
+    assert by_variable["k"].settled and by_variable["k"].assumed == "yes"
+    assert not by_variable["m"].settled and by_variable["m"].assumed == "no"

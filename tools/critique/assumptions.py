@@ -238,14 +238,17 @@ def possible_sensitivity(
 
 def decisive_questions(ident: IdentificationResult | None) -> CheckResult | str:
     """The headline assumes answers to questions the data cannot decide ("can the treatment
-    change V?"); fails when the other answer moves the estimate by over `QUESTION_MOVE` SEs."""
+    change V?"); fails when the other answer moves the estimate by over `QUESTION_MOVE` SEs.
+    Questions whose assumed answer the data settled (an orientation that holds in most learned
+    graphs) are listed for the user to confirm but do not fail the check."""
     questions = getattr(ident, "questions", ()) if ident is not None else ()
     if not questions:
         return "not run: no undecided question the number depends on"
     moving = [
         q
         for q in questions
-        if q.shift is None or abs(q.shift) > QUESTION_MOVE * max(q.shift_se or 0.0, 1e-12)
+        if not getattr(q, "settled", False)
+        and (q.shift is None or abs(q.shift) > QUESTION_MOVE * max(q.shift_se or 0.0, 1e-12))
     ]
     listed = "; ".join(
         f"{q.question} (assumed {q.assumed}"

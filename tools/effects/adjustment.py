@@ -240,6 +240,7 @@ def candidate_questions(
                 assumed=assumed,
                 alternative_set=alternative,
                 evidence=role.evidence,
+                settled=role.decided_by == "data",
             )
         )
     return tuple(questions)
