@@ -118,3 +118,16 @@ def test_a_question_the_data_settled_is_marked_and_an_open_one_is_not():
     by_variable = {q.variable: q for q in result.questions}
     assert by_variable["k"].settled and by_variable["k"].assumed == "yes"
     assert not by_variable["m"].settled and by_variable["m"].assumed == "no"
+
+
+def test_the_critique_counts_open_questions_only():
+    from tools.critique.assumptions import decisive_questions
+
+    g = graph("c --> t", "t --> y", "c --> y", "t --> k", "y --> k", "t --- m", "m --> y")
+    result = identify_learned(g, (g,) * 4, "t", "y")
+    moved = tuple(q.model_copy(update={"shift": 1.0, "shift_se": 0.1}) for q in result.questions)
+    check = decisive_questions(result.model_copy(update={"questions": moved}))
+    assert not check.passed and check.value == 1.0  # m is open; k the data settled
+    settled = tuple(q for q in moved if q.settled)
+    check = decisive_questions(result.model_copy(update={"questions": settled}))
+    assert check.passed
