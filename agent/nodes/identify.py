@@ -25,7 +25,7 @@ from agent.state import AnalysisState
 from tools.effects.adjustment import identify_learned
 from tools.effects.graph_sets import check_graph_nodes
 from tools.effects.identification import identify as identify_effect
-from tools.effects.questions import screen
+from tools.effects.questions import dependent_on_treatment, screen
 from tools.types import DecisiveQuestion, IdentificationResult
 
 TASK = "decisive_question"
@@ -122,9 +122,18 @@ def identify(state: AnalysisState, ctx: RunContext) -> Step:
     categorical = categorical_columns(state)
     replicas = state.discovery.replicas
 
+    covariates = tuple(c for c in graph.nodes if c not in (state.treatment, state.outcome))
+    dependent = dependent_on_treatment(frame, state.treatment, covariates, categorical)
+
     def learned(answers: dict[str, str]) -> IdentificationResult:
         result = identify_learned(
-            graph, replicas, state.treatment, state.outcome, state.knowledge, answers
+            graph,
+            replicas,
+            state.treatment,
+            state.outcome,
+            state.knowledge,
+            answers,
+            dependent=dependent,
         )
         kept = screen(
             frame,

@@ -131,3 +131,24 @@ def test_the_critique_counts_open_questions_only():
     settled = tuple(q for q in moved if q.settled)
     check = decisive_questions(result.model_copy(update={"questions": settled}))
     assert check.passed
+
+
+def test_a_dependent_covariate_without_a_path_is_not_before_by_the_data():
+    """A mediator whose edge to the treatment cancelled out (given the outcome) leaves no path
+    from the treatment; the missing edge alone does not decide: its dependence on t keeps it open
+    """
+    g = graph("t --> y", "m --> y", "b --> y", "b --- t")
+    without = roles_by_name(g, (g,) * 4, "t", "y")
+    assert without["m"].position == "before" and without["m"].decided_by == "data"
+    roles = roles_by_name(g, (g,) * 4, "t", "y", dependent=frozenset({"m", "b"}))
+    assert roles["m"].position == "undecided" and roles["m"].adjusted
+    roles = roles_by_name(g, (g,) * 4, "t", "y", dependent=frozenset({"b"}))
+    assert roles["m"].position == "before"  # independent of t: t cannot change it
+
+
+def test_marginal_dependence_on_the_treatment_is_measured():
+    from tools.effects.questions import dependent_on_treatment
+
+    frame = _mediated(1)
+    found = dependent_on_treatment(frame, "t", ("base", "m", "noise"))
+    assert found == {"base", "m"}

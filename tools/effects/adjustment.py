@@ -17,7 +17,11 @@ strongest first:
 - the data: V is a definite descendant of the treatment (a path of `-->` edges, through the
   outcome included) in the main graph and in at least `STRONG` of all the learned graphs (main +
   resamples, an ensemble instead of one bet), or no directed path from the treatment to V is even
-  possible in the main graph and in at least `BEFORE` of them (V is before it).
+  possible in the main graph and in at least `BEFORE` of them, and either V -> ... -> treatment
+  holds in most of them or V is independent of the treatment (V is before it). A covariate that
+  depends on the treatment but lost its edge to it is not decided by the missing edge: a weak
+  or cancelling dependence (a mediator whose path is offset by conditioning on the outcome) is
+  exactly what drops edges.
 
 What none of these decides is `undecided`: adjusted for by default and offered as a question; the
 identify step keeps the questions whose answer moves the number (`tools.effects.questions`).
@@ -68,6 +72,22 @@ def possible_descendants(graph: CausalGraph, node: str) -> set[str]:
     return seen
 
 
+def ancestors(graph: CausalGraph, node: str) -> set[str]:
+    """Nodes with a directed (`-->`) path into `node`."""
+    parents: dict[str, set[str]] = {}
+    for e in graph.edges:
+        if e.mark == "-->":
+            parents.setdefault(e.target, set()).add(e.source)
+    seen: set[str] = set()
+    stack = [node]
+    while stack:
+        for parent in parents.get(stack.pop(), ()):
+            if parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+    return seen
+
+
 def _directed_path(graph: CausalGraph, source: str, target: str) -> list[str] | None:
     g = nx.DiGraph()
     g.add_nodes_from(graph.nodes)
@@ -103,8 +123,12 @@ def _role(
     knowledge: Knowledge,
     answers: Mapping[str, str],
     required: tuple[set[str], set[str]],
+    evidence_before: tuple[bool, bool] = (False, True),
 ) -> CovariateRole:
-    """One covariate's position, by the strongest evidence there is (module docstring)."""
+    """One covariate's position, by the strongest evidence there is (module docstring).
+    `evidence_before`: (a directed path from it into the treatment holds in most graphs, it is
+    marginally independent of the treatment); without either, a graph that merely lacks a path
+    from the treatment does not decide (the missing edge may be a cancellation)."""
     definite, possible, in_main, possible_main = shares
     common = {"name": name, "descendant_share": definite, "possible_share": possible}
 
@@ -151,17 +175,20 @@ def _role(
                 "(resamples included)"
             ),
         )
+    no_path = (
+        f"no directed path from {treatment} to {name} is possible in the learned graph "
+        f"and in {1 - possible:.0%} of all the learned graphs (resamples included)"
+    )
     if not possible_main and possible <= 1 - BEFORE:
-        return CovariateRole(
-            **common,
-            adjusted=True,
-            position="before",
-            decided_by="data",
-            evidence=(
-                f"no directed path from {treatment} to {name} is possible in the learned graph "
-                f"and in {1 - possible:.0%} of all the learned graphs (resamples included)"
-            ),
-        )
+        upstream, independent = evidence_before
+        if independent or upstream:
+            return decided(
+                False,
+                "data",
+                no_path
+                + (f", and {name} -> ... -> {treatment} in most of them" if upstream else "")
+                + (f"; {name} and {treatment} are independent" if independent else ""),
+            )
     return CovariateRole(
         **common,
         adjusted=True,
@@ -182,12 +209,16 @@ def covariate_roles(
     outcome: str,
     knowledge: Knowledge | None = None,
     answers: Mapping[str, str] | None = None,
+    dependent: frozenset[str] | None = None,
 ) -> tuple[CovariateRole, ...]:
-    """Every covariate's position relative to the treatment, over the ensemble of graphs."""
+    """Every covariate's position relative to the treatment, over the ensemble of graphs.
+    `dependent`: the covariates marginally dependent on the treatment (None: not measured, every
+    graph-only "before" stands)."""
     knowledge = knowledge or Knowledge()
     graphs = [graph, *replicas]
     definite = [g.descendants(treatment) for g in graphs]
     possible = [possible_descendants(g, treatment) for g in graphs]
+    upstream = [ancestors(g, treatment) for g in graphs]
     required = _required_order(knowledge, graph, treatment)
     roles = []
     for name in graph.nodes:
@@ -199,8 +230,14 @@ def covariate_roles(
             name in definite[0],
             name in possible[0],
         )
+        before = (
+            name in upstream[0] and sum(name in s for s in upstream) / len(graphs) >= BEFORE,
+            dependent is None or name not in dependent,
+        )
         roles.append(
-            _role(name, treatment, outcome, graph, shares, knowledge, answers or {}, required)
+            _role(
+                name, treatment, outcome, graph, shares, knowledge, answers or {}, required, before
+            )
         )
     return tuple(roles)
 
@@ -283,11 +320,12 @@ def identify_learned(
     knowledge: Knowledge | None = None,
     answers: Mapping[str, str] | None = None,
     graph_answer: IdentificationResult | None = None,
+    dependent: frozenset[str] | None = None,
 ) -> IdentificationResult:
     """Back-door identification on a graph learned from data, by the rule above. The candidate
     questions are all listed; the caller keeps those whose answer moves the number.
     `graph_answer`, the single-graph identification, is kept in the diagnostics for comparison."""
-    roles = covariate_roles(graph, replicas, treatment, outcome, knowledge, answers)
+    roles = covariate_roles(graph, replicas, treatment, outcome, knowledge, answers, dependent)
     adjustment = tuple(sorted(r.name for r in roles if r.adjusted))
     diagnostics: dict[str, object] = {
         "rule": RULE,

@@ -13,9 +13,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy.special import ndtr
 
 from tools.types import DecisiveQuestion
 
+DEPENDENCE_LEVEL = 0.01
+"""Marginal dependence on the treatment (Fisher z on every treatment-indicator x covariate-column
+pair, Bonferroni): a covariate independent of the treatment cannot be one it changes."""
 DECISIVE_SE = 1.0
 DECISIVE_SHARE = 0.05
 MAX_QUESTIONS = 5
@@ -81,3 +85,35 @@ def screen(
             kept.append(q.model_copy(update={"shift": shift, "shift_se": se}))
     kept.sort(key=lambda q: -abs(q.shift or 0.0))
     return tuple(kept[:MAX_QUESTIONS])
+
+
+def dependent_on_treatment(
+    frame: pd.DataFrame,
+    treatment: str,
+    covariates: tuple[str, ...],
+    categorical: tuple[str, ...] = (),
+    level: float = DEPENDENCE_LEVEL,
+) -> frozenset[str]:
+    """The covariates marginally dependent on the treatment (see `DEPENDENCE_LEVEL`)."""
+    t = _treatment_columns(frame[treatment])
+    found = set()
+    for name in covariates:
+        column = frame[name]
+        block = (
+            pd.get_dummies(column, drop_first=True, dtype=float).to_numpy()
+            if name in categorical
+            else column.to_numpy(dtype=float)[:, None]
+        )
+        rows = ~(np.isnan(block).any(axis=1) | np.isnan(t).any(axis=1))
+        n = int(rows.sum())
+        if n < 10:
+            continue
+        a, b = t[rows], block[rows]
+        a = (a - a.mean(axis=0)) / np.where(a.std(axis=0) > 0, a.std(axis=0), 1.0)
+        b = (b - b.mean(axis=0)) / np.where(b.std(axis=0) > 0, b.std(axis=0), 1.0)
+        r = np.clip(np.abs(a.T @ b / n), 0.0, 0.999999)
+        z = np.arctanh(r) * np.sqrt(max(n - 3, 1))
+        p = 2 * (1 - ndtr(z))
+        if p.min() * p.size < level:
+            found.add(name)
+    return frozenset(found)
