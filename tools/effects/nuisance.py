@@ -263,9 +263,63 @@ def _cross_predict(
     return preds, models
 
 
-def _row_loss(key: str, pred: np.ndarray, treatment: TreatmentData, y: np.ndarray) -> np.ndarray:
+SCREEN_Z = 3.0
+"""A family more than this many standard errors behind the best on the first fold is not fitted
+on the others: it would not be chosen, and the slow ones (boosting, splines on many covariates)
+are the usual losers on small, smooth tables."""
+
+
+def _screened(
+    x: np.ndarray,
+    treatment: TreatmentData,
+    y: np.ndarray,
+    splits: list[tuple[np.ndarray, np.ndarray]],
+    choices: dict[str, tuple[str, ...]],
+    seed: int,
+    n_jobs: int,
+) -> tuple[dict[tuple[str, str], np.ndarray], dict[tuple[str, str], list[Any]]]:
+    """`_cross_predict` with families that lose clearly on the first fold dropped (`choices`
+    is updated in place to the survivors)."""
+    if all(len(f) == 1 for f in choices.values()) or len(splits) < 3:
+        return _cross_predict(x, treatment, y, splits, choices, seed, n_jobs)
+    first, rest = splits[:1], splits[1:]
+    preds, models = _cross_predict(x, treatment, y, first, choices, seed, n_jobs)
+    val = first[0][1]
+    mask = np.zeros(len(y), dtype=bool)
+    mask[val] = True
+    for key, families in list(choices.items()):
+        if len(families) == 1:
+            continue
+        rows = mask if key in ("t", "y") else mask & (treatment.values == int(key[1:]))
+        losses = {f: _row_loss(key, preds[(key, f)], treatment, y, rows) for f in families}
+        best = min(losses, key=lambda f: losses[f].mean())
+        keep = []
+        for f in families:
+            diff = losses[f] - losses[best]
+            se = diff.std(ddof=1) / np.sqrt(len(diff)) if len(diff) > 1 else 0.0
+            if diff.mean() <= SCREEN_Z * se:
+                keep.append(f)
+        choices[key] = tuple(keep)
+    more, more_models = _cross_predict(x, treatment, y, rest, choices, seed, n_jobs)
+    out_p, out_m = {}, {}
+    for k, pred in more.items():
+        pred[val] = preds[k][val]
+        out_p[k], out_m[k] = pred, models[k] + more_models[k]
+    return out_p, out_m
+
+
+def _row_loss(
+    key: str,
+    pred: np.ndarray,
+    treatment: TreatmentData,
+    y: np.ndarray,
+    rows: np.ndarray | None = None,
+) -> np.ndarray:
     """Per-row out-of-sample loss (log-loss for a discrete treatment, squared error otherwise);
-    an arm's outcome model is judged on that arm's rows only."""
+    an arm's outcome model is judged on that arm's rows only (`rows`: a mask, further
+    restricting them)."""
+    if rows is not None:
+        return _row_loss(key, pred[rows], treatment.subset(rows), y[rows])
     t = treatment.values
     if key == "t" and treatment.discrete:
         return -np.log(np.clip(pred[np.arange(len(t)), t], 1e-12, None))
@@ -280,8 +334,9 @@ def _row_loss(key: str, pred: np.ndarray, treatment: TreatmentData, y: np.ndarra
 def _pick(losses: dict[str, np.ndarray], margin: float = 1.0) -> str:
     """Simplest first: a richer family replaces the current one only when it beats it by more
     than `margin` standard errors of the per-row loss difference."""
-    current = FAMILIES[0]
-    for family in (f for f in FAMILIES[1:] if f in losses):
+    order = [f for f in FAMILIES if f in losses]
+    current = order[0]
+    for family in order[1:]:
         diff = losses[current] - losses[family]
         se = diff.std(ddof=1) / np.sqrt(len(diff)) if len(diff) > 1 else 0.0
         if diff.mean() > margin * se:
@@ -393,18 +448,18 @@ def cross_fit(
     choices = {k: ((fixed[k],) if fixed else tried) for k in keys}
     if att_family and att_family not in choices.get("y0", ()):
         choices["y0"] = (*choices["y0"], att_family)
-    preds, models = _cross_predict(x, treatment, y, splits, choices, params.seed, params.n_jobs)
+    preds, models = _screened(x, treatment, y, splits, choices, params.seed, params.n_jobs)
     families: dict[str, str] = {}
     for key in keys:
         if fixed:
             families[key] = fixed[key]
             continue
-        losses = {f: _row_loss(key, preds[(key, f)], treatment, y) for f in tried}
+        losses = {f: _row_loss(key, preds[(key, f)], treatment, y) for f in choices[key]}
         families[key] = _pick(losses, _margin(key))
         cv[key] = {f: float(v.mean()) for f, v in losses.items()}
     t_pred = preds[("t", families["t"])]
-    if treatment.discrete and len(choices["y0"]) == len(tried):
-        att_family, cv["y0_att"] = _att_family(preds, tried, treatment, y, t_pred)
+    if treatment.discrete and len(choices["y0"]) > 1 and not fixed:
+        att_family, cv["y0_att"] = _att_family(preds, choices["y0"], treatment, y, t_pred)
     fold_of = np.zeros(n, dtype=int)
     for fold, (_, val) in enumerate(splits):
         fold_of[val] = fold
