@@ -264,9 +264,11 @@ def _cross_predict(
 
 
 SCREEN_Z = 3.0
-"""A family more than this many standard errors behind the best on the first fold is not fitted
-on the others: it would not be chosen, and the slow ones (boosting, splines on many covariates)
+"""A slow family (splines, polynomial, boosting) more than this many standard errors behind the
+best on the first fold is not fitted on the others: it would not be chosen, and the slow ones
 are the usual losers on small, smooth tables."""
+CHEAP = frozenset({"linear", "quadratic"})
+"""Always fitted on every fold: they cost little, and the 1-SE rule starts from them."""
 
 
 def _screened(
@@ -297,7 +299,7 @@ def _screened(
         for f in families:
             diff = losses[f] - losses[best]
             se = diff.std(ddof=1) / np.sqrt(len(diff)) if len(diff) > 1 else 0.0
-            if diff.mean() <= SCREEN_Z * se:
+            if f in CHEAP or diff.mean() <= SCREEN_Z * se:
                 keep.append(f)
         choices[key] = tuple(keep)
     more, more_models = _cross_predict(x, treatment, y, rest, choices, seed, n_jobs)
