@@ -56,9 +56,7 @@ def test_att_family_is_judged_on_controls_like_the_treated():
         ("y0", "quadratic"): np.where(near, 0.0, 1.0),
     }
     proba = np.column_stack([1 - propensity, propensity])
-    family, losses = nuisance._att_family(
-        preds, ("linear", "quadratic"), treatment, y, proba
-    )
+    family, losses = nuisance._att_family(preds, ("linear", "quadratic"), treatment, y, proba)
     assert family == "quadratic" and losses["quadratic"] < losses["linear"]
 
 
