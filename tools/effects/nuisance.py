@@ -333,25 +333,17 @@ def _row_loss(
     return (y[arm] - pred[arm]) ** 2
 
 
-def _pick(losses: dict[str, np.ndarray], margin: float = 1.0) -> str:
+def _pick(losses: dict[str, np.ndarray]) -> str:
     """Simplest first: a richer family replaces the current one only when it beats it by more
-    than `margin` standard errors of the per-row loss difference."""
+    than one standard error of the per-row loss difference."""
     order = [f for f in FAMILIES if f in losses]
     current = order[0]
     for family in order[1:]:
         diff = losses[current] - losses[family]
         se = diff.std(ddof=1) / np.sqrt(len(diff)) if len(diff) > 1 else 0.0
-        if diff.mean() > margin * se:
+        if diff.mean() > se:
             current = family
     return current
-
-
-def _margin(key: str) -> float:
-    """The propensity removes the confounding bias: a threshold it misses by a small log-loss
-    still biases the effect, so it takes the family that predicts best (no 1-SE discount); the
-    outcome means keep the 1-SE rule (a simpler model there costs no bias when the propensity
-    is right, and gives a narrower interval)."""
-    return 0.0 if key == "t" else 1.0
 
 
 def _odds(propensity: np.ndarray) -> np.ndarray:
@@ -441,7 +433,7 @@ def cross_fit(
         fixed = {}
         for key in keys:
             losses = {f: _row_loss(key, preds[(key, f)], sub, y[rows]) for f in tried}
-            fixed[key] = _pick(losses, _margin(key))
+            fixed[key] = _pick(losses)
             cv[key] = {f: float(v.mean()) for f, v in losses.items()}
         if treatment.discrete:
             att_family, cv["y0_att"] = _att_family(
@@ -457,7 +449,7 @@ def cross_fit(
             families[key] = fixed[key]
             continue
         losses = {f: _row_loss(key, preds[(key, f)], treatment, y) for f in choices[key]}
-        families[key] = _pick(losses, _margin(key))
+        families[key] = _pick(losses)
         cv[key] = {f: float(v.mean()) for f, v in losses.items()}
     t_pred = preds[("t", families["t"])]
     if treatment.discrete and len(choices["y0"]) > 1 and not fixed:
