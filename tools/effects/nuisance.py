@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.linear_model import LogisticRegression, RidgeCV
 from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score
@@ -65,6 +65,31 @@ def _with_squares(x: np.ndarray) -> np.ndarray:
     return np.hstack([x, x**2])
 
 
+class AdditiveSplines(TransformerMixin, BaseEstimator):
+    """Cubic splines (knots at quantiles, linear beyond the data) of each covariate with more
+    distinct values than knots; the others (0/1 indicators, small counts) pass through as they
+    are: a basis on two values only adds collinear columns and fitting time."""
+
+    def fit(self, x: np.ndarray, y: Any = None) -> AdditiveSplines:
+        x = np.asarray(x, dtype=float)
+        self.smooth_ = np.array(
+            [len(np.unique(x[:, j])) > SPLINE_KNOTS for j in range(x.shape[1])], dtype=bool
+        )
+        self.splines_ = None
+        if self.smooth_.any():
+            self.splines_ = SplineTransformer(
+                n_knots=SPLINE_KNOTS, knots="quantile", extrapolation="linear"
+            ).fit(x[:, self.smooth_])
+        return self
+
+    def transform(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        parts = [x[:, ~self.smooth_]]
+        if self.splines_ is not None:
+            parts.append(self.splines_.transform(x[:, self.smooth_]))
+        return np.hstack(parts)
+
+
 def _features(family: str) -> list[Any]:
     """Quadratic: the covariates and their squares (smooth curvature, which boosting learns
     only slowly and extrapolates flat); polynomial: also their pairwise products (a surface
@@ -74,10 +99,7 @@ def _features(family: str) -> list[Any]:
     if family == "polynomial":
         return [PolynomialFeatures(2, include_bias=False), StandardScaler()]
     if family == "spline":
-        return [
-            SplineTransformer(n_knots=SPLINE_KNOTS, knots="quantile", extrapolation="linear"),
-            StandardScaler(),
-        ]
+        return [AdditiveSplines(), StandardScaler()]
     return [StandardScaler()]
 
 
