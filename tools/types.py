@@ -293,7 +293,7 @@ EstimatorName = Literal[
 """Back-door CATE estimators (EconML); front-door and IV have their own estimators."""
 
 
-NuisanceFamily = Literal["gradient_boosting", "linear", "quadratic", "polynomial"]
+NuisanceFamily = Literal["gradient_boosting", "linear", "quadratic", "spline", "polynomial"]
 """Nuisance model families: ridge/logistic, the same on the covariates and their squares, or on
 the degree-2 polynomial (squares and pairwise products), or histogram gradient boosting."""
 

@@ -238,6 +238,7 @@ def estimate_effect(
             if tdata.discrete
             else None,
             "nuisance_cv": nu.cv,
+            "att_outcome_family": nu.att_family,
             "folds": nu.folds,
             "population": _population(n, len(y), trimming) if trimming else None,
             **diagnostics,

@@ -63,11 +63,22 @@ def aipw_scores(nu: Nuisances, rows: np.ndarray | None = None) -> np.ndarray:
     return out if rows is None else out[rows]
 
 
+def _att(resid: np.ndarray, treated: np.ndarray, w: np.ndarray) -> tuple[float, float]:
+    """Doubly robust ATT with normalised control weights: the treated's mean residual from the
+    control-outcome model minus the odds-weighted mean of the controls' (weights summing to one,
+    as Hajek's estimator). Unnormalised odds weights sum to the number of treated only on
+    average; with few comparable controls their sum swings and the estimate with it."""
+    a = float(resid[treated == 1].mean())
+    b = float((w * resid).sum() / w.sum())
+    phi = treated * (resid - a) / treated.mean() - w * (resid - b) / w.mean()
+    return a - b, float(phi.std(ddof=1) / np.sqrt(len(phi)))
+
+
 def aipw(nu: Nuisances, rows: np.ndarray) -> Inference:
     """ATE and ATT of every level against the reference, on the rows in `rows` (a mask)."""
     t, y = nu.treatment.values[rows], nu.y[rows]
     e = np.clip(nu.propensity[rows], CLIP, 1 - CLIP)
-    mu0 = nu.mu[rows, 0]
+    mu0 = (nu.mu if nu.mu0_att is None else nu.mu0_att[:, None])[rows, 0]
     scores = aipw_scores(nu, rows)
     d0 = (t == 0).astype(float)
     ate, ate_se, att, att_se = [], [], [], []
@@ -75,14 +86,9 @@ def aipw(nu: Nuisances, rows: np.ndarray) -> Inference:
         a, s = _mean_se(scores[:, j])
         ate.append(a)
         ate_se.append(s)
-        dj = (t == j + 1).astype(float)
-        share = dj.mean()
-        resid = y - mu0
-        numer = dj * resid - d0 * (e[:, j + 1] / e[:, 0]) * resid
-        value = float(numer.sum() / dj.sum())
-        phi = (numer - dj * value) / share
+        value, se = _att(y - mu0, (t == j + 1).astype(float), d0 * e[:, j + 1] / e[:, 0])
         att.append(value)
-        att_se.append(float(phi.std(ddof=1) / np.sqrt(len(phi))))
+        att_se.append(se)
     return Inference(
         np.array(ate),
         np.array(ate_se),

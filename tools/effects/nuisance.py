@@ -6,10 +6,10 @@ models that did not see it. One pass serves the headline (the doubly robust scor
 summary and trimming (the same propensity), and every CATE candidate (T-learner outright, the
 others through pseudo-outcomes), so nothing is refitted per candidate.
 
-The family of each nuisance is linear (ridge / logistic) unless histogram gradient boosting fits
-it better out of sample by more than one standard error of the per-row loss difference: linear
-models are efficient on smooth confounding, boosting catches a square or a threshold. Never
-EconML's slow 'auto'.
+Each nuisance's family (`tools.effects.families`) is the simplest that no richer one beats out
+of sample by more than one standard error; slow families clearly behind on the first fold are
+not fitted on the others. The ATT's control-outcome model is chosen separately, by its error on
+the controls weighted toward the treated.
 """
 
 from __future__ import annotations
@@ -20,106 +20,44 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import clone
-from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
-from sklearn.linear_model import LogisticRegression, RidgeCV
-from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import FunctionTransformer, PolynomialFeatures, StandardScaler
+from sklearn.model_selection import KFold, StratifiedKFold
 from threadpoolctl import threadpool_limits
 
+from tools.effects.families import (
+    ALPHAS,
+    BOOSTING,
+    FAMILIES,
+    FAMILY_MAX_ROWS,
+    POLYNOMIAL_MAX,
+    SPLINE_KNOTS,
+    AdditiveSplines,
+    choose_families,
+    choose_nuisances,
+    classifier,
+    fold_count,
+    regressor,
+)
 from tools.effects.treatment import TreatmentData
 from tools.types import EstimationParams
 from tools.warning_capture import captured_warnings
 
-ALPHAS = np.logspace(-3, 3, 13)
-BOOSTING = {
-    "max_iter": 200,
-    "learning_rate": 0.1,
-    "max_leaf_nodes": 15,
-    "early_stopping": True,
-    "validation_fraction": 0.15,
-    "n_iter_no_change": 10,
-}
-"""Histogram gradient boosting sized for nuisance models, stopped when a held-out 15% stops
-improving: on IHDP five times faster than a fixed 100 rounds, and a better fit (less overfit)."""
-FAMILIES = ("linear", "quadratic", "polynomial", "gradient_boosting")
-"""Simplest first: a later family is chosen only when it beats the current choice out of sample
-by more than one standard error."""
-POLYNOMIAL_MAX = (20_000, 30)
-"""The polynomial family (all squares and pairwise products) is tried up to this many rows and
-covariates; beyond, its design grows too large for a fraction of a second per fit."""
-FAMILY_MAX_ROWS = 10_000
-"""Families are chosen on a seeded subsample of at most this many rows; the chosen ones are then
-cross-fitted on every row."""
-
-
-def _with_squares(x: np.ndarray) -> np.ndarray:
-    return np.hstack([x, x**2])
-
-
-def _features(family: str) -> list[Any]:
-    """Quadratic: the covariates and their squares (smooth curvature, which boosting learns
-    only slowly and extrapolates flat); polynomial: also their pairwise products (a surface
-    such as exp(X b) is close to its second-order expansion, products included)."""
-    if family == "quadratic":
-        return [FunctionTransformer(_with_squares), StandardScaler()]
-    if family == "polynomial":
-        return [PolynomialFeatures(2, include_bias=False), StandardScaler()]
-    return [StandardScaler()]
-
-
-def regressor(family: str, seed: int) -> Any:
-    if family == "gradient_boosting":
-        return HistGradientBoostingRegressor(**BOOSTING, random_state=seed)
-    return make_pipeline(*_features(family), RidgeCV(alphas=ALPHAS))
-
-
-def classifier(family: str, seed: int) -> Any:
-    if family == "gradient_boosting":
-        return HistGradientBoostingClassifier(**BOOSTING, random_state=seed)
-    return make_pipeline(*_features(family), LogisticRegression(max_iter=2000))
-
-
-def fold_count(n: int) -> int:
-    """More folds on small data (each fit sees more rows), three on large data (cheaper)."""
-    return 5 if n <= 2000 else 3
-
-
-def choose_families(
-    w: np.ndarray | None, t: np.ndarray, y: np.ndarray, discrete: bool, params: EstimationParams
-) -> tuple[str, str, dict[str, object]]:
-    """(outcome family, treatment family, diagnostics) by 3-fold CV: used by the front-door and
-    IV estimators, which fit their own EconML models."""
-    if params.families is not None:
-        fam_y, fam_t = params.families
-        return fam_y, fam_t, {"nuisance_y": fam_y, "nuisance_t": fam_t}
-    if params.nuisance != "select" or w is None:
-        family = "gradient_boosting" if params.nuisance == "gradient_boosting" else "linear"
-        return family, family, {"nuisance_y": family, "nuisance_t": family}
-    splitter = (StratifiedKFold if discrete else KFold)(3, shuffle=True, random_state=params.seed)
-    folds = list(splitter.split(w, t))
-    t_scoring = "neg_log_loss" if discrete else "r2"
-    scores: dict[str, dict[str, float]] = {}
-    for family in ("gradient_boosting", "linear"):
-        model_t = classifier(family, params.seed) if discrete else regressor(family, params.seed)
-        scores[family] = {
-            "y": float(
-                cross_val_score(regressor(family, params.seed), w, y, cv=folds, scoring="r2").mean()
-            ),
-            "t": float(cross_val_score(model_t, w, t, cv=folds, scoring=t_scoring).mean()),
-        }
-    best_y = max(scores, key=lambda k: scores[k]["y"])
-    best_t = max(scores, key=lambda k: scores[k]["t"])
-    return best_y, best_t, {"nuisance_y": best_y, "nuisance_t": best_t, "nuisance_cv": scores}
-
-
-def choose_nuisances(
-    w: np.ndarray | None, t: np.ndarray, y: np.ndarray, binary: bool, params: EstimationParams
-) -> tuple[object, object, dict[str, object]]:
-    """Fresh (outcome, treatment) models of the families `choose_families` picks."""
-    fam_y, fam_t, info = choose_families(w, t, y, binary, params)
-    model_t = classifier(fam_t, params.seed) if binary else regressor(fam_t, params.seed)
-    return regressor(fam_y, params.seed), model_t, info
+__all__ = [
+    "ALPHAS",
+    "BOOSTING",
+    "FAMILIES",
+    "FAMILY_MAX_ROWS",
+    "POLYNOMIAL_MAX",
+    "SPLINE_KNOTS",
+    "AdditiveSplines",
+    "Nuisances",
+    "choose_families",
+    "choose_nuisances",
+    "classifier",
+    "cross_fit",
+    "fold_count",
+    "regressor",
+    "summary_families",
+]
 
 
 # --------------------------------------------------------------------------- cross-fitting
@@ -146,6 +84,10 @@ class Nuisances:
     """Fitted model per nuisance and fold."""
     cv: dict[str, dict[str, float]] = field(default_factory=dict)
     """Out-of-sample loss per nuisance and family, when the families were chosen."""
+    mu0_att: np.ndarray | None = None
+    """Discrete: E[Y | X, T = reference] from the family chosen for the ATT (its error on the
+    controls weighted toward the treated); None: the same as `mu[:, 0]`."""
+    att_family: str | None = None
 
     @property
     def folds(self) -> int:
@@ -246,9 +188,65 @@ def _cross_predict(
     return preds, models
 
 
-def _row_loss(key: str, pred: np.ndarray, treatment: TreatmentData, y: np.ndarray) -> np.ndarray:
+SCREEN_Z = 3.0
+"""A slow family (splines, polynomial, boosting) more than this many standard errors behind the
+best on the first fold is not fitted on the others: it would not be chosen, and the slow ones
+are the usual losers on small, smooth tables."""
+CHEAP = frozenset({"linear", "quadratic"})
+"""Always fitted on every fold: they cost little, and the 1-SE rule starts from them."""
+
+
+def _screened(
+    x: np.ndarray,
+    treatment: TreatmentData,
+    y: np.ndarray,
+    splits: list[tuple[np.ndarray, np.ndarray]],
+    choices: dict[str, tuple[str, ...]],
+    seed: int,
+    n_jobs: int,
+) -> tuple[dict[tuple[str, str], np.ndarray], dict[tuple[str, str], list[Any]]]:
+    """`_cross_predict` with families that lose clearly on the first fold dropped (`choices`
+    is updated in place to the survivors)."""
+    if all(len(f) == 1 for f in choices.values()) or len(splits) < 3:
+        return _cross_predict(x, treatment, y, splits, choices, seed, n_jobs)
+    first, rest = splits[:1], splits[1:]
+    preds, models = _cross_predict(x, treatment, y, first, choices, seed, n_jobs)
+    val = first[0][1]
+    mask = np.zeros(len(y), dtype=bool)
+    mask[val] = True
+    for key, families in list(choices.items()):
+        if len(families) == 1:
+            continue
+        rows = mask if key in ("t", "y") else mask & (treatment.values == int(key[1:]))
+        losses = {f: _row_loss(key, preds[(key, f)], treatment, y, rows) for f in families}
+        best = min(losses, key=lambda f: losses[f].mean())
+        keep = []
+        for f in families:
+            diff = losses[f] - losses[best]
+            se = diff.std(ddof=1) / np.sqrt(len(diff)) if len(diff) > 1 else 0.0
+            if f in CHEAP or diff.mean() <= SCREEN_Z * se:
+                keep.append(f)
+        choices[key] = tuple(keep)
+    more, more_models = _cross_predict(x, treatment, y, rest, choices, seed, n_jobs)
+    out_p, out_m = {}, {}
+    for k, pred in more.items():
+        pred[val] = preds[k][val]
+        out_p[k], out_m[k] = pred, models[k] + more_models[k]
+    return out_p, out_m
+
+
+def _row_loss(
+    key: str,
+    pred: np.ndarray,
+    treatment: TreatmentData,
+    y: np.ndarray,
+    rows: np.ndarray | None = None,
+) -> np.ndarray:
     """Per-row out-of-sample loss (log-loss for a discrete treatment, squared error otherwise);
-    an arm's outcome model is judged on that arm's rows only."""
+    an arm's outcome model is judged on that arm's rows only (`rows`: a mask, further
+    restricting them)."""
+    if rows is not None:
+        return _row_loss(key, pred[rows], treatment.subset(rows), y[rows])
     t = treatment.values
     if key == "t" and treatment.discrete:
         return -np.log(np.clip(pred[np.arange(len(t)), t], 1e-12, None))
@@ -263,13 +261,39 @@ def _row_loss(key: str, pred: np.ndarray, treatment: TreatmentData, y: np.ndarra
 def _pick(losses: dict[str, np.ndarray]) -> str:
     """Simplest first: a richer family replaces the current one only when it beats it by more
     than one standard error of the per-row loss difference."""
-    current = FAMILIES[0]
-    for family in (f for f in FAMILIES[1:] if f in losses):
+    order = [f for f in FAMILIES if f in losses]
+    current = order[0]
+    for family in order[1:]:
         diff = losses[current] - losses[family]
         se = diff.std(ddof=1) / np.sqrt(len(diff)) if len(diff) > 1 else 0.0
         if diff.mean() > se:
             current = family
     return current
+
+
+def _odds(propensity: np.ndarray) -> np.ndarray:
+    """Weight of each row in the ATT's control term: the odds of having been treated (any
+    non-reference level), clipped as in the scores."""
+    e0 = np.clip(propensity[:, 0], 0.01, 0.99)
+    return (1 - e0) / e0
+
+
+def _att_family(
+    preds: dict[tuple[str, str], np.ndarray],
+    families: tuple[str, ...],
+    treatment: TreatmentData,
+    y: np.ndarray,
+    propensity: np.ndarray,
+) -> tuple[str, dict[str, float]]:
+    """The control-outcome family for the ATT: the 1-SE rule on the controls' squared errors
+    weighted by their odds of treatment. The ATT only needs m0 where the treated are; a family
+    chosen over all controls (mostly unlike the treated, as with observational control pools)
+    may win there and extrapolate badly where it matters."""
+    control = treatment.values == 0
+    w = _odds(propensity)[control]
+    w = w / w.mean()
+    losses = {f: w * (y[control] - preds[("y0", f)][control]) ** 2 for f in families}
+    return _pick(losses), {f: float(v.mean()) for f, v in losses.items()}
 
 
 def _splits(n: int, treatment: TreatmentData, k: int, seed: int) -> list[tuple]:
@@ -312,6 +336,7 @@ def cross_fit(
     if x.shape[1] == 1 and not x.any():
         fixed = dict.fromkeys(keys, "linear")
     cv: dict[str, dict[str, float]] = {}
+    att_family: str | None = None
     splits = _splits(n, treatment, fold_count(n), params.seed)
     rows_max, cols_max = POLYNOMIAL_MAX
     tried = tuple(
@@ -335,21 +360,29 @@ def cross_fit(
             losses = {f: _row_loss(key, preds[(key, f)], sub, y[rows]) for f in tried}
             fixed[key] = _pick(losses)
             cv[key] = {f: float(v.mean()) for f, v in losses.items()}
+        if treatment.discrete:
+            att_family, cv["y0_att"] = _att_family(
+                preds, tried, sub, y[rows], preds[("t", fixed["t"])]
+            )
     choices = {k: ((fixed[k],) if fixed else tried) for k in keys}
-    preds, models = _cross_predict(x, treatment, y, splits, choices, params.seed, params.n_jobs)
+    if att_family and att_family not in choices.get("y0", ()):
+        choices["y0"] = (*choices["y0"], att_family)
+    preds, models = _screened(x, treatment, y, splits, choices, params.seed, params.n_jobs)
     families: dict[str, str] = {}
     for key in keys:
-        if len(choices[key]) == 1:
-            families[key] = choices[key][0]
+        if fixed:
+            families[key] = fixed[key]
             continue
-        losses = {f: _row_loss(key, preds[(key, f)], treatment, y) for f in tried}
+        losses = {f: _row_loss(key, preds[(key, f)], treatment, y) for f in choices[key]}
         families[key] = _pick(losses)
         cv[key] = {f: float(v.mean()) for f, v in losses.items()}
+    t_pred = preds[("t", families["t"])]
+    if treatment.discrete and len(choices["y0"]) > 1 and not fixed:
+        att_family, cv["y0_att"] = _att_family(preds, choices["y0"], treatment, y, t_pred)
     fold_of = np.zeros(n, dtype=int)
     for fold, (_, val) in enumerate(splits):
         fold_of[val] = fold
     mu = np.column_stack([preds[(k, families[k])] for k in keys[1:]])
-    t_pred = preds[("t", families["t"])]
     return Nuisances(
         treatment=treatment,
         y=y,
@@ -361,6 +394,8 @@ def cross_fit(
         families=families,
         models={k: models[(k, families[k])] for k in keys},
         cv=cv,
+        mu0_att=preds[("y0", att_family)] if att_family else None,
+        att_family=att_family,
     )
 
 
