@@ -10,8 +10,9 @@ Offline rules, one action per failed check, first available in this order:
   missing, so test at a looser level), then switch_discovery_algorithm;
 - graph_plausibility -> forbid_implausible_edges (rule the flagged edges out and rediscover);
 - overlap -> trim_common_support (estimate on units with propensity in [0.05, 0.95]);
-- placebo_treatment, random_common_cause, data_subsets, bootstrap_spread -> switch_nuisance (the
-  nuisance models over- or under-fit), then switch_estimator (the runner-up of the out-of-sample
+- placebo_treatment, random_common_cause, data_subsets, bootstrap_spread -> switch_nuisance
+  (gradient boosting everywhere: the nuisance models under-fit; never a simpler family, which
+  cross-validation already rejected), then switch_estimator (the runner-up of the out-of-sample
   selection);
 - sensitivity -> nothing: no re-analysis of the same columns removes a hidden confounder.
 - decisive_questions -> nothing: only an answer (knowledge, the user, the LLM) decides them.
@@ -136,13 +137,19 @@ def _trim(plan: Plan, state: AnalysisState) -> tuple[Plan, str]:
     )
 
 
-def _other_nuisance(state: AnalysisState) -> str:
-    used = state.effect.diagnostics.get("nuisance_y") if state.effect else None
-    return "linear" if used == "gradient_boosting" else "gradient_boosting"
+def _other_nuisance(state: AnalysisState) -> str | None:
+    """The more flexible family, or None when every nuisance already uses it. Never a simpler
+    one: the estimate step chose each family as the simplest that cross-validation did not beat,
+    so a simpler family is one the data rejected, and its bias would pass the refit checks."""
+    families = state.effect.diagnostics.get("nuisance_families") if state.effect else None
+    used = set((families or {}).values()) or {
+        state.effect.diagnostics.get("nuisance_y") if state.effect else None
+    }
+    return None if used == {"gradient_boosting"} else "gradient_boosting"
 
 
 def _switch_nuisance(plan: Plan, state: AnalysisState) -> tuple[Plan, str]:
-    new = _other_nuisance(state)
+    new = _other_nuisance(state) or "gradient_boosting"
     used = state.effect.diagnostics.get("nuisance_y", plan.nuisance) if state.effect else "?"
     return (
         plan.model_copy(update={"nuisance": new}),
@@ -216,9 +223,14 @@ MENU: dict[ActionName, MenuItem] = {
         _trim,
     ),
     "switch_nuisance": MenuItem(
-        "refit with the other nuisance model family (gradient boosting <-> regularised linear)",
+        "refit with gradient boosting for every nuisance model (never a simpler family than "
+        "cross-validation chose)",
         "estimate",
-        lambda s: s.effect is not None and s.plan.nuisance != _other_nuisance(s),
+        lambda s: (
+            s.effect is not None
+            and _other_nuisance(s) is not None
+            and s.plan.nuisance != _other_nuisance(s)
+        ),
         _switch_nuisance,
     ),
     "switch_estimator": MenuItem(
