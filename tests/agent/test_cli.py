@@ -83,9 +83,10 @@ def test_console_script_writes_the_report_and_result(confounded_csv, tmp_path):
     # Constant true effect: the ATT equals the ATE.
     assert abs(effect["att"] - true_ate) <= 0.1 * true_ate
     assert effect["att_ci_low"] < effect["att"] < effect["att_ci_high"]
-    # Every candidate's out-of-sample score is recorded; exactly one is selected.
+    # Every candidate is scored out of sample or says why not (screened out on the first fold);
+    # exactly one is selected.
     assert len(effect["candidates"]) == 6 and all(
-        c["score"] is not None for c in effect["candidates"]
+        c["score"] is not None or c["note"] for c in effect["candidates"]
     )
     assert sum(c["selected"] for c in effect["candidates"]) == 1
     cate = pd.read_csv(effect["cate_path"])

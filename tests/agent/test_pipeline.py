@@ -35,8 +35,9 @@ def test_confounded_effect_is_recovered_through_the_whole_pipeline(confounded_cs
     # is adjusted for: only a graph check may fail.
     crit = state.critique
     assert crit.verdict in ("robust", "fragile") and crit.claim == "effect"
+    # an open question about a confounder's position (the data cannot orient it) is a caveat
     failed = {c.name for c in crit.checks if not c.passed}
-    assert failed <= {"graph_falsification"}
+    assert failed <= {"graph_falsification", "decisive_questions"}
     first_round_failed = {c.name for c in crit.history[0].checks if not c.passed and c.counts}
     if "graph_falsification" in first_round_failed:
         assert crit.rounds >= 2 and "discovery alpha" in crit.history[1].changes[0]
