@@ -20,8 +20,9 @@ Only counted failures are answered (a failure that cannot change the answer is n
 Each action is tried once, and only when it can change something: raise_alpha climbs one step of
 0.01 -> 0.05 -> 0.1 -> 0.2 from the level the discovery actually used (chosen on held-out rows,
 not the plan's default) and only for algorithms with a level (PC, FCI, CD-NOD); switch_estimator
-needs a runner-up that differs and a headline that depends on the estimator; a revision whose
-answer repeats an earlier round's is not re-checked (agent/nodes/critique.py).
+needs a runner-up that differs and a headline that depends on the estimator; no rediscovery when
+the knowledge or answers place every covariate (a new graph cannot change the adjustment set); a
+revision whose answer repeats an earlier round's is not re-checked (agent/nodes/critique.py).
 There is no "switch to the ATT" item: the estimate step reports the ATT next to the ATE for every
 binary treatment, and the checks refit the ATE, so a switch would leave the headline unchecked.
 """
@@ -163,7 +164,19 @@ def _rediscoverable(state: AnalysisState) -> bool:
     req = state.request
     if req.graph_path and req.graph_mode == "replace":
         return False
+    if not _graph_matters(state):
+        return False
     return state.graph is None or not any("user" in e.origin for e in state.graph.edges)
+
+
+def _graph_matters(state: AnalysisState) -> bool:
+    """Whether a new graph could change the adjustment set: not when the knowledge or answers
+    place every covariate (tiers declared for all): rediscovering would cost a whole discovery
+    and give the same estimate."""
+    ident = state.identification
+    if ident is None or not ident.roles:
+        return True
+    return any(r.decided_by in ("data", "default") for r in ident.roles)
 
 
 def _runner_up(state: AnalysisState) -> str | None:

@@ -166,3 +166,24 @@ def test_an_estimator_switch_that_cannot_change_the_headline_is_not_offered():
     # the headline comes from the doubly robust score; the estimator only shapes the CATE
     aipw = scored.model_copy(update={"cate_method": "T-learner"})
     assert "switch_estimator" not in available(state(effect=aipw))
+
+
+def test_no_rediscovery_when_the_knowledge_places_every_covariate():
+    from agent.revision import available
+    from agent.state import AnalysisRequest, AnalysisState, Plan
+    from tools.types import CovariateRole, IdentificationResult
+
+    def state_with(decided_by: str) -> AnalysisState:
+        role = CovariateRole(
+            name="x", adjusted=True, position="before", decided_by=decided_by, evidence=""
+        )
+        ident = IdentificationResult(
+            method="m", status="identified", strategy="backdoor", treatment="t", outcome="y",
+            estimand="e", reason="r", roles=(role,),
+        )  # fmt: skip
+        return AnalysisState(
+            request=AnalysisRequest(data_path="d.csv"), plan=Plan(alpha=0.05), identification=ident
+        )
+
+    assert "switch_discovery_algorithm" not in available(state_with("knowledge"))
+    assert "switch_discovery_algorithm" in available(state_with("default"))
