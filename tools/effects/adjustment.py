@@ -319,12 +319,10 @@ def identify_learned(
     outcome: str,
     knowledge: Knowledge | None = None,
     answers: Mapping[str, str] | None = None,
-    graph_answer: IdentificationResult | None = None,
     dependent: frozenset[str] | None = None,
 ) -> IdentificationResult:
     """Back-door identification on a graph learned from data, by the rule above. The candidate
-    questions are all listed; the caller keeps those whose answer moves the number.
-    `graph_answer`, the single-graph identification, is kept in the diagnostics for comparison."""
+    questions are all listed; the caller keeps those whose answer moves the number."""
     roles = covariate_roles(graph, replicas, treatment, outcome, knowledge, answers, dependent)
     adjustment = tuple(sorted(r.name for r in roles if r.adjusted))
     diagnostics: dict[str, object] = {
@@ -332,12 +330,6 @@ def identify_learned(
         "graphs": 1 + len(replicas),
         "strong": STRONG,
     }
-    if graph_answer is not None:
-        diagnostics["single_graph_status"] = graph_answer.status
-        diagnostics["single_graph_set"] = list(graph_answer.adjustment_set)
-        diagnostics["single_graph_sets"] = [
-            list(p.adjustment_set) for p in graph_answer.possible_sets
-        ]
     after = [r.name for r in roles if not r.adjusted]
     return IdentificationResult(
         method=METHOD + "; " + RULE,
