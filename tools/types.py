@@ -171,7 +171,7 @@ class DiscoveryParams(Frozen):
     """Further algorithms to run; the graph that predicts held-out rows best is kept."""
     bootstrap: int = Field(20, ge=0)
     """Resamples for edge confidence (half-samples without replacement); 0 disables them."""
-    bootstrap_budget: float = Field(10.0, gt=0)
+    bootstrap_budget: float = Field(5.0, gt=0)
     """Seconds the resamples should take (per worker), estimated from one search: a slow search
     gets fewer resamples (never fewer than 10). An effect analysis needs the ensemble, not
     fine-grained edge frequencies, and the whole run has a budget of seconds."""
