@@ -29,7 +29,7 @@ from tools.types import EstimationParams, IdentificationResult
 
 def estimation_params(state: AnalysisState) -> EstimationParams:
     """The plan's candidates and trimming bound; refits (critique) fix the chosen nuisance
-    families through `tools.refutation.same_estimator`."""
+    families through `tools.critique.refuters.same_estimator`."""
     candidates = tuple(c for c in state.plan.estimators if c in LABELS)
     arms = state.effect.diagnostics.get("arm_families") if state.effect else None
     return EstimationParams(

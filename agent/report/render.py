@@ -23,7 +23,7 @@ from agent.revision import MAX_ROUNDS
 from agent.state import AnalysisState, ReportFiles
 from tools.effects.cate import CateTable
 from tools.errors import InputError
-from tools.types import EffectEstimate
+from tools.types import EffectEstimate, IdentificationResult
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -97,7 +97,7 @@ def headline(state: AnalysisState) -> str:
     return text
 
 
-def depends_sentence(ident, effect) -> str:
+def depends_sentence(ident: IdentificationResult, effect: EffectEstimate) -> str:
     """The decisive questions in the headline: what was assumed and the effect otherwise."""
     parts = []
     for q in ident.questions:

@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 
 from evals.synthetic import confounded_binary, hidden_confounder, poor_overlap
-from tools.estimation import estimate_ate
-from tools.overlap import common_support, propensity_scores
+from tools.effects.estimation import estimate_ate
+from tools.effects.overlap import common_support, propensity_scores
 from tools.refutation import (
     CritiqueInputs,
     claim,
@@ -248,7 +248,7 @@ def test_a_right_answer_on_a_graph_with_an_irrelevant_missing_edge_is_not_unreli
 
 
 def test_possible_effects_are_attacked_and_a_strong_hidden_confounder_warns():
-    from tools.estimation import estimate_possible_effects
+    from tools.effects.estimation import estimate_possible_effects
 
     rng = np.random.default_rng(1)
     x, u = rng.normal(size=(2, 2000))

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr
 
+from tools.effects.treatment import design_matrix
 from tools.types import DecisiveQuestion
 
 DEPENDENCE_LEVEL = 0.01
@@ -46,12 +47,9 @@ def ols_effect(
     """(coefficient, classical standard error) of the treatment's first column."""
     t = _treatment_columns(frame[treatment])
     blocks = [np.ones((len(frame), 1)), t]
-    if adjustment:
-        covariates = frame[list(adjustment)]
-        one_hot = [c for c in adjustment if c in categorical]
-        if one_hot:
-            covariates = pd.get_dummies(covariates, columns=one_hot, drop_first=True, dtype=float)
-        blocks.append(covariates.to_numpy(dtype=float))
+    covariates = design_matrix(frame, adjustment, categorical)
+    if covariates is not None:
+        blocks.append(covariates)
     x = np.hstack(blocks)
     y = frame[outcome].to_numpy(dtype=float)
     coef, _, rank, _ = np.linalg.lstsq(x, y, rcond=None)
