@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -56,6 +57,13 @@ StrictOption = Annotated[
 ]
 NoCacheOption = Annotated[bool, typer.Option("--no-cache", help="Do not use the LLM disk cache.")]
 SeedOption = Annotated[int, typer.Option(help="Seed for every random step.")]
+ExecutorOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Where fan-outs run: local (worker processes, AGENT_N_JOBS) or ray (joins "
+        "AGENT_RAY_ADDRESS, else starts a local Ray); env AGENT_EXECUTOR, default local."
+    ),
+]
 MaxRowsOption = Annotated[
     int | None,
     typer.Option(help="Analyse a seeded sample of at most this many rows (default 200000)."),
@@ -80,16 +88,41 @@ def main() -> None:
 
 class ProgressPrinter:
     """Node progress on stderr: a transient spinner while a node runs (terminals only), then one
-    line per finished node."""
+    line per finished node. Ticks inside a long step (`discover: resample 7/20 (12 s)`) update
+    the spinner at most every `TICK_SECONDS`; off a terminal they print a line at most every
+    `LOG_TICK_SECONDS`, so a log is not flooded."""
 
     MARKS = {"ok": "[green]✓[/green]", "skipped": "[yellow]–[/yellow]", "failed": "[red]✗[/red]"}
+    TICK_SECONDS = 0.5
+    LOG_TICK_SECONDS = 15.0
 
-    def __init__(self, console: Console) -> None:
+    def __init__(self, console: Console, clock=time.monotonic) -> None:
         self.console = console
         self.status = None
+        self.clock = clock
+        self.last_tick = float("-inf")
+
+    def tick(self, node: str, info: dict) -> None:
+        """Show `node: what done/total (seconds)`; off a terminal only for steps that run long."""
+        done, total = info.get("done", 0), info.get("total", 0)
+        now = self.clock()
+        terminal = self.console.is_terminal
+        gap = self.TICK_SECONDS if terminal else self.LOG_TICK_SECONDS
+        if self.console.quiet or now - self.last_tick < gap or (not terminal and done >= total):
+            return
+        self.last_tick = now
+        text = f"{node}: {info.get('what', 'task')} {done}/{total} ({info.get('seconds', 0):.0f} s)"
+        if terminal and self.status is not None:
+            self.status.update(f"{text} …")
+        elif not terminal:
+            self.console.print(f"  {text}", highlight=False, soft_wrap=True)
 
     def __call__(self, node: str, event: str, info: dict) -> None:
+        if event == "tick":
+            self.tick(node, info)
+            return
         if event == "start":
+            self.last_tick = self.clock() - self.TICK_SECONDS  # a terminal shows the first tick
             if self.console.is_terminal:
                 self.status = self.console.status(f"{node} …")
                 self.status.start()
@@ -180,6 +213,7 @@ def analyze(
     llm_strict: StrictOption = False,
     no_cache: NoCacheOption = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+    executor: ExecutorOption = None,
 ) -> None:
     """Analyse a table; writes report.md, report.html and result.json."""
     err = Console(stderr=True, quiet=quiet)
@@ -202,6 +236,7 @@ def analyze(
             no_cache=no_cache,
             max_rows=max_rows,
             quiet=quiet,
+            executor=executor,
         )
         if out is None:
             out = choose_out_dir(
@@ -272,7 +307,8 @@ def user_errors() -> Iterator[None]:
 
 
 def _run_cli(request: AnalysisRequest, ctx: RunContext):
-    """Run the graph, converting errors to one line and an exit code (the CLI edge)."""
+    """Run the graph, converting errors to one line and an exit code (the CLI edge); the
+    executor's workers are released however the run ends."""
     try:
         return run_analysis(request, ctx)
     except AgentError as error:
@@ -288,6 +324,8 @@ def _run_cli(request: AnalysisRequest, ctx: RunContext):
             "details",
             EXIT_INTERNAL,
         )
+    finally:
+        ctx.close()
 
 
 @app.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -9,10 +10,12 @@ from typing import Any
 from agent.config import Settings
 from agent.llm.base import LLMClient
 from tools.data import Prepared, Table, load_table, prepare
+from tools.parallel import Executor, make_executor
 from tools.types import DataProfile
 
 ProgressFn = Callable[[str, str, dict], None]
-"""progress(node, event, info): event is "start" or "end"; info has seconds/status/summary."""
+"""progress(node, event, info): event is "start", "end" (info has seconds/status/summary) or
+"tick" inside a long step (info has done, total, what, seconds)."""
 
 
 def no_progress(node: str, event: str, info: dict) -> None:
@@ -63,3 +66,28 @@ class RunContext:
     progress: ProgressFn = no_progress
     artifacts: dict[str, Any] = field(default_factory=dict)
     """Per-run outputs too large for the state (e.g. the per-row CATE table the report writes)."""
+    executor: Executor | None = None
+    """Where fan-outs run; None: built from the settings (`settings.executor`). Whoever builds the
+    context calls `close()` when the run ends (a Ray this run started is shut down)."""
+
+    def __post_init__(self) -> None:
+        if self.executor is None:
+            s = self.settings
+            self.executor = make_executor(s.executor, s.n_jobs, s.ray_address)
+
+    def close(self) -> None:
+        """Release the executor's workers."""
+        if self.executor is not None:
+            self.executor.close()
+
+    def ticker(self, node: str, what: str) -> Callable[[int, int], None]:
+        """An `on_done(done, total)` for an executor map that reports "tick" progress."""
+        start = time.perf_counter()
+
+        def tick(done: int, total: int) -> None:
+            seconds = round(time.perf_counter() - start, 1)
+            self.progress(
+                node, "tick", {"done": done, "total": total, "what": what, "seconds": seconds}
+            )
+
+        return tick

@@ -292,7 +292,7 @@ def critique(state: AnalysisState, ctx: RunContext) -> Step:
         notes = list(earlier.warnings)
     else:
         inputs = _inputs(state, ctx)
-        suite = run_checks(inputs, n_jobs=ctx.settings.n_jobs)
+        suite = run_checks(inputs, executor=ctx.executor, on_done=ctx.ticker("critique", "check"))
         checks, skipped = list(suite.checks), list(suite.skipped)
         verdict_, claim_ = suite.verdict, suite.claim
         seconds = {f"check:{k}": v for k, v in suite.seconds.items()}

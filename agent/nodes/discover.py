@@ -63,7 +63,11 @@ def discover(state: AnalysisState, ctx: RunContext) -> Step:
         )
         notes = list(prepared.notes)
         result = run_discovery(
-            prepared.frame, discovery_params(state, ctx.settings.n_jobs), state.knowledge
+            prepared.frame,
+            discovery_params(state, ctx.executor.workers),
+            state.knowledge,
+            executor=ctx.executor,
+            on_done=ctx.ticker("discover", "resample"),
         )
     graph = result.graph
     directed = sum(e.mark == "-->" for e in graph.edges)

@@ -100,7 +100,14 @@ def estimate(state: AnalysisState, ctx: RunContext) -> Step:
     if ident.status == "possible_effects":
         possible = tuple((p.adjustment_set, p.members, p.zero) for p in ident.possible_sets)
         effect = estimate_possible_effects(
-            prepared.frame, ident.treatment, ident.outcome, possible, params, categorical, labels
+            prepared.frame,
+            ident.treatment,
+            ident.outcome,
+            possible,
+            params,
+            categorical,
+            labels,
+            executor=ctx.executor,
         )
         values = ", ".join(f"{p.estimate:.4g}" for p in effect.possible_effects)
         return Step(
@@ -119,6 +126,7 @@ def estimate(state: AnalysisState, ctx: RunContext) -> Step:
             params,
             categorical,
             labels,
+            executor=ctx.executor,
         )
         return _done(fit, ctx, unchanged=False)
     if ident.strategy == "iv":
@@ -155,6 +163,7 @@ def estimate(state: AnalysisState, ctx: RunContext) -> Step:
             params,
             categorical,
             labels,
+            executor=ctx.executor,
         ),
     )
     if ident.questions:

@@ -1,0 +1,116 @@
+"""The executor contract: map a function over tasks, results in task order.
+
+Every fan-out in the agent (discovery resamples, nuisance and CATE-candidate fits, critique
+checks, eval samples) goes through one `Executor` handed in by the caller, so the same code runs
+on local processes or on a Ray cluster. Tasks carry their own seeds, so results never depend on
+which worker ran what, or when.
+
+Calling convention: `fn(task)`, or `fn(task, shared)` when `shared` is given. `shared` is large
+read-only data the implementation sends to the workers once (not once per task).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Literal, Protocol, runtime_checkable
+
+from tools.errors import AgentError
+
+OnDone = Callable[[int, int], None]
+"""on_done(done, total), called on the driver as tasks finish (for progress)."""
+Prefer = Literal["processes", "threads"]
+
+
+class WorkerLost(AgentError):
+    """A worker process died (killed, out of memory, crashed in native code) twice on one task."""
+
+    exit_code = 1
+
+
+class Cancelled(AgentError):
+    """`Executor.cancel()` was called while tasks were outstanding."""
+
+    exit_code = 130
+
+
+@runtime_checkable
+class Executor(Protocol):
+    kind: str
+    """`local` or `ray` (recorded with the results; never changes a number)."""
+    workers: int
+    """How many tasks run at once (what a time budget may assume)."""
+
+    def map(
+        self,
+        fn: Callable[..., Any],
+        tasks: Sequence[Any],
+        *,
+        shared: Any = None,
+        on_done: OnDone | None = None,
+        prefer: Prefer = "processes",
+        label: str = "a",
+    ) -> list[Any]:
+        """`[fn(t[, shared]) for t in tasks]`, run concurrently with a bounded number in flight.
+
+        `prefer="threads"` says the tasks are short numeric fits that release the GIL: a local
+        executor runs them in threads of this process (no pickling); a remote one ignores it.
+        `label` names the tasks in error messages ("resample", "nuisance fit").
+        An exception raised by `fn` is re-raised here unchanged; a worker that dies is retried
+        once, then `WorkerLost`. Ctrl-C or `cancel()` cancels what is outstanding."""
+        ...
+
+    def cancel(self) -> None:
+        """Cancel the tasks of the running `map` (safe from another thread)."""
+        ...
+
+    def close(self) -> None:
+        """Release workers (a Ray started by this executor is shut down)."""
+        ...
+
+
+def call(fn: Callable[..., Any], task: Any, shared: Any, has_shared: bool) -> Any:
+    """The task body every implementation runs in its worker."""
+    return fn(task, shared) if has_shared else fn(task)
+
+
+def lost_message(what: str, index: int, total: int, detail: str) -> str:
+    detail = detail.strip().splitlines()[0] if detail.strip() else "no detail"
+    return (
+        f"a worker process died while running {what} task {index + 1} of {total}, and again when "
+        f"it was retried ({detail}); the machine may be out of memory - lower AGENT_N_JOBS or use "
+        "fewer rows (--max-rows)"
+    )
+
+
+class SerialExecutor:
+    """Everything in this process, in order: the default when nothing is injected (tests,
+    library calls, and work already running inside a worker)."""
+
+    kind = "local"
+    workers = 1
+
+    def map(
+        self,
+        fn: Callable[..., Any],
+        tasks: Sequence[Any],
+        *,
+        shared: Any = None,
+        on_done: OnDone | None = None,
+        prefer: Prefer = "processes",
+        label: str = "a",
+    ) -> list[Any]:
+        out = []
+        for k, task in enumerate(tasks):
+            out.append(call(fn, task, shared, shared is not None))
+            if on_done is not None:
+                on_done(k + 1, len(tasks))
+        return out
+
+    def cancel(self) -> None:
+        """Nothing runs in the background."""
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+SERIAL = SerialExecutor()

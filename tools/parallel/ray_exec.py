@@ -1,0 +1,133 @@
+"""Ray executor: the same tasks as Ray tasks, on a local Ray or a running cluster.
+
+Joins the cluster at `address` (the CLI passes `AGENT_RAY_ADDRESS`) or starts a local Ray on first
+use and shuts it down in `close()`. Shared data is put in the object store once per `map`
+(`ray.put`); every task receives the reference, which Ray resolves on the worker without a copy
+for numpy arrays. A task whose worker dies is retried once by Ray (`max_retries=1`), then the map
+raises `WorkerLost`. `ray` is imported here only, and only when a map runs.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from tools.errors import ConfigError
+from tools.parallel.base import Cancelled, OnDone, Prefer, WorkerLost, call, lost_message
+
+POLL_SECONDS = 0.2
+_MISSING = object()
+
+
+class RayExecutor:
+    """Tasks on Ray; `workers` is the cluster's CPU count (what a time budget may assume)."""
+
+    kind = "ray"
+
+    def __init__(self, address: str | None = None, num_cpus: int | None = None) -> None:
+        self.address = address or None
+        self.num_cpus = num_cpus
+        self._started_here = False
+        self._remote: Any = None
+        self._cancel = threading.Event()
+
+    def ray(self):
+        """The `ray` module, connected (joining `address`, else starting a local Ray)."""
+        try:
+            import ray
+        except ImportError as err:
+            raise ConfigError(
+                'the Ray executor needs Ray: pip install -e ".[ray]" (or use --executor local)'
+            ) from err
+        if not ray.is_initialized():
+            kwargs = dict(
+                include_dashboard=False,
+                log_to_driver=False,
+                configure_logging=False,
+            )
+            try:
+                if self.address:
+                    ray.init(address=self.address, **kwargs)
+                else:
+                    ray.init(num_cpus=self.num_cpus, **kwargs)
+                    self._started_here = True
+            except (ConnectionError, RuntimeError, ValueError) as err:
+                where = f"the Ray cluster at {self.address}" if self.address else "a local Ray"
+                detail = str(err).strip().splitlines()[0] if str(err).strip() else type(err)
+                raise ConfigError(
+                    f"could not start or join {where} ({detail}); check AGENT_RAY_ADDRESS "
+                    "(e.g. ray://HOST:10001 or HOST:6379) or use --executor local"
+                ) from err
+        if self._remote is None:
+            self._remote = ray.remote(call).options(max_retries=1, retry_exceptions=False)
+        return ray
+
+    @property
+    def workers(self) -> int:
+        return max(1, int(self.ray().cluster_resources().get("CPU", 1)))
+
+    def map(
+        self,
+        fn: Callable[..., Any],
+        tasks: Sequence[Any],
+        *,
+        shared: Any = None,
+        on_done: OnDone | None = None,
+        prefer: Prefer = "processes",
+        label: str = "a",
+    ) -> list[Any]:
+        tasks = list(tasks)
+        self._cancel.clear()
+        if not tasks:
+            return []
+        ray = self.ray()
+        from ray.exceptions import RayError, RayTaskError, TaskCancelledError
+
+        ref = ray.put(shared) if shared is not None else None
+        limit = 2 * self.workers
+        n = len(tasks)
+        results: list[Any] = [_MISSING] * n
+        queue = deque(range(n))
+        pending: dict[Any, int] = {}
+        finished = 0
+        try:
+            while queue or pending:
+                if self._cancel.is_set():
+                    raise Cancelled(f"cancelled with {n - finished} of {n} task(s) outstanding")
+                while queue and len(pending) < limit:
+                    i = queue.popleft()
+                    pending[self._remote.remote(fn, tasks[i], ref, shared is not None)] = i
+                ready, _ = ray.wait(list(pending), num_returns=1, timeout=POLL_SECONDS)
+                for done in ready:
+                    i = pending.pop(done)
+                    try:
+                        results[i] = ray.get(done)
+                    except RayTaskError as err:  # the task raised: re-raise what it raised
+                        cause = getattr(err, "cause", None)
+                        raise (cause if isinstance(cause, Exception) else err) from None
+                    except TaskCancelledError:
+                        raise Cancelled(f"{label} task {i + 1} of {n} was cancelled") from None
+                    except RayError as err:  # the worker or its node died (after one retry)
+                        raise WorkerLost(lost_message(label, i, n, str(err))) from None
+                    finished += 1
+                    if on_done is not None:
+                        on_done(finished, n)
+        except BaseException:
+            for outstanding in pending:
+                ray.cancel(outstanding, force=True)
+            raise
+        return results
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def close(self) -> None:
+        """Shut down a Ray this executor started (a joined cluster keeps running)."""
+        if self._started_here:
+            import ray
+
+            ray.shutdown()
+            self._started_here = False
+            self._remote = None
