@@ -42,3 +42,23 @@ def confounded_csv(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, floa
     path = tmp_path_factory.mktemp("data") / "confounded.csv"
     frame.to_csv(path, index=False)
     return path, truth.ate
+
+
+@pytest.fixture(scope="session")
+def ray_executor():
+    """One real local Ray with 2 CPUs for the whole session (started once: it takes seconds),
+    shut down at the end. Skipped, saying why, only when Ray is not installed or cannot start."""
+    from tools.errors import ConfigError
+    from tools.parallel import RayExecutor
+
+    try:
+        import ray  # noqa: F401
+    except ImportError:
+        pytest.skip('ray is not installed (pip install -e ".[ray]")')
+    executor = RayExecutor(num_cpus=2)
+    try:
+        executor.ray()
+    except ConfigError as err:
+        pytest.skip(f"a local Ray could not start: {err}")
+    yield executor
+    executor.close()

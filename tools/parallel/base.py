@@ -11,7 +11,9 @@ read-only data the implementation sends to the workers once (not once per task).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import threading
+from collections import deque
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from tools.errors import AgentError
@@ -66,6 +68,76 @@ class Executor(Protocol):
     def close(self) -> None:
         """Release workers (a Ray started by this executor is shut down)."""
         ...
+
+
+class Died(Exception):
+    """Raised by a driver's `collect` when the task's worker died: the task may run again."""
+
+
+_MISSING = object()
+
+
+def drive(
+    n: int,
+    submit: Callable[[int], Hashable],
+    wait: Callable[[list], list],
+    collect: Callable[[Any], Any],
+    cancel_all: Callable[[list], None],
+    *,
+    in_flight: int,
+    cancelled: threading.Event,
+    on_done: OnDone | None,
+    label: str,
+    retries: int = 1,
+) -> list[Any]:
+    """The loop every executor runs: submit tasks in order with at most `in_flight` outstanding,
+    collect them as they finish (`wait` returns finished handles), run a task whose worker died
+    (`Died`) again up to `retries` times, and cancel what is outstanding on Ctrl-C, `cancel()` or
+    a failure. When tasks fail, the error of the first in task order is raised (the tasks before
+    it are awaited), so the same inputs give the same error however the workers were scheduled."""
+    results: list[Any] = [_MISSING] * n
+    attempts = [0] * n
+    queue = deque(range(n))
+    pending: dict[Any, int] = {}
+    finished = 0
+    failure: tuple[int, BaseException] | None = None
+    try:
+        while queue or pending:
+            if cancelled.is_set():
+                raise Cancelled(f"cancelled with {n - finished} of {n} {label} task(s) outstanding")
+            first = failure[0] if failure else n
+            while queue and len(pending) < in_flight and queue[0] < first:
+                i = queue.popleft()
+                attempts[i] += 1
+                pending[submit(i)] = i
+            if failure and all(i > first for i in pending.values()):
+                raise failure[1]
+            for handle in wait(list(pending)):
+                i = pending.pop(handle)
+                try:
+                    results[i] = collect(handle)
+                except Died as err:
+                    if attempts[i] <= retries:
+                        queue.appendleft(i)
+                        continue
+                    error: BaseException = WorkerLost(lost_message(label, i, n, str(err)))
+                    if failure is None or i < failure[0]:
+                        failure = (i, error)
+                    continue
+                except Exception as err:
+                    if failure is None or i < failure[0]:
+                        failure = (i, err)
+                    continue
+                finished += 1
+                if on_done is not None:
+                    on_done(finished, n)
+        if failure:
+            raise failure[1]
+    except BaseException:
+        if pending:
+            cancel_all(list(pending))
+        raise
+    return results
 
 
 def call(fn: Callable[..., Any], task: Any, shared: Any, has_shared: bool) -> Any:

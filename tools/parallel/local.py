@@ -11,25 +11,15 @@ import os
 import shutil
 import tempfile
 import threading
-from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from tools.parallel.base import (
-    SERIAL,
-    Cancelled,
-    OnDone,
-    Prefer,
-    WorkerLost,
-    call,
-    lost_message,
-)
+from tools.parallel.base import SERIAL, Died, OnDone, Prefer, call, drive
 
 POLL_SECONDS = 0.2
 """How often the driver looks at `cancel()` while it waits for tasks."""
-_MISSING = object()
 _worker_shared: dict[str, Any] = {}
 """Inside a worker process: the shared data of the current map, loaded once (by file path)."""
 
@@ -122,47 +112,35 @@ class LocalExecutor:
         pool: Callable[[], Any] | None,
         label: str,
     ) -> list[Any]:
-        """Submit with at most 2 x workers in flight, collect in completion order, retry a task
-        whose worker died once, and cancel everything outstanding on Ctrl-C or `cancel()`."""
-        n = len(tasks)
-        results: list[Any] = [_MISSING] * n
-        attempts = [0] * n
-        queue = deque(range(n))
-        pending: dict[Future, int] = {}
-        finished = 0
-        try:
-            while queue or pending:
-                if self._cancel.is_set():
-                    raise Cancelled(f"cancelled with {n - finished} of {n} task(s) outstanding")
-                while queue and len(pending) < 2 * self.workers:
-                    i = queue.popleft()
-                    attempts[i] += 1
-                    try:
-                        pending[submit(tasks[i])] = i
-                    except BrokenProcessPool:  # broken by an earlier death: a new pool next time
-                        queue.appendleft(i)
-                        attempts[i] -= 1
-                        break
-                ready, _ = wait(pending, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
-                for future in ready:
-                    i = pending.pop(future)
-                    try:
-                        results[i] = future.result()
-                    except BrokenProcessPool as err:  # loky's TerminatedWorkerError is one
-                        if attempts[i] >= 2:
-                            raise WorkerLost(lost_message(label, i, n, str(err))) from None
-                        queue.appendleft(i)
-                        continue
-                    finished += 1
-                    if on_done is not None:
-                        on_done(finished, n)
-        except BaseException:
+        """`drive` over futures; a dead worker breaks loky's pool (every task in flight fails
+        with `BrokenProcessPool`), and the next submit gets a new pool."""
+
+        def collect(future: Future) -> Any:
+            try:
+                return future.result()
+            except BrokenProcessPool as err:  # loky's TerminatedWorkerError is one
+                raise Died(str(err)) from None
+
+        def cancel_all(pending: list[Future]) -> None:
             for future in pending:
                 future.cancel()
-            if pool is not None and pending:
+            if pool is not None:
                 pool().shutdown(wait=False, kill_workers=True)
-            raise
-        return results
+
+        def wait_some(pending: list[Future]) -> list[Future]:
+            return list(wait(pending, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)[0])
+
+        return drive(
+            len(tasks),
+            lambda i: submit(tasks[i]),
+            wait_some,
+            collect,
+            cancel_all,
+            in_flight=2 * self.workers,
+            cancelled=self._cancel,
+            on_done=on_done,
+            label=label,
+        )
 
     def cancel(self) -> None:
         self._cancel.set()

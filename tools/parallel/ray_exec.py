@@ -10,15 +10,13 @@ raises `WorkerLost`. `ray` is imported here only, and only when a map runs.
 from __future__ import annotations
 
 import threading
-from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from tools.errors import ConfigError
-from tools.parallel.base import Cancelled, OnDone, Prefer, WorkerLost, call, lost_message
+from tools.parallel.base import Cancelled, Died, OnDone, Prefer, call, drive
 
 POLL_SECONDS = 0.2
-_MISSING = object()
 
 
 class RayExecutor:
@@ -86,39 +84,38 @@ class RayExecutor:
         from ray.exceptions import RayError, RayTaskError, TaskCancelledError
 
         ref = ray.put(shared) if shared is not None else None
-        limit = 2 * self.workers
-        n = len(tasks)
-        results: list[Any] = [_MISSING] * n
-        queue = deque(range(n))
-        pending: dict[Any, int] = {}
-        finished = 0
-        try:
-            while queue or pending:
-                if self._cancel.is_set():
-                    raise Cancelled(f"cancelled with {n - finished} of {n} task(s) outstanding")
-                while queue and len(pending) < limit:
-                    i = queue.popleft()
-                    pending[self._remote.remote(fn, tasks[i], ref, shared is not None)] = i
-                ready, _ = ray.wait(list(pending), num_returns=1, timeout=POLL_SECONDS)
-                for done in ready:
-                    i = pending.pop(done)
-                    try:
-                        results[i] = ray.get(done)
-                    except RayTaskError as err:  # the task raised: re-raise what it raised
-                        cause = getattr(err, "cause", None)
-                        raise (cause if isinstance(cause, Exception) else err) from None
-                    except TaskCancelledError:
-                        raise Cancelled(f"{label} task {i + 1} of {n} was cancelled") from None
-                    except RayError as err:  # the worker or its node died (after one retry)
-                        raise WorkerLost(lost_message(label, i, n, str(err))) from None
-                    finished += 1
-                    if on_done is not None:
-                        on_done(finished, n)
-        except BaseException:
+        has_shared = shared is not None
+
+        def collect(done: Any) -> Any:
+            try:
+                return ray.get(done)
+            except RayTaskError as err:  # the task raised: re-raise what it raised
+                cause = getattr(err, "cause", None)
+                raise (cause if isinstance(cause, Exception) else err) from None
+            except TaskCancelledError:
+                raise Cancelled(f"a {label} task was cancelled") from None
+            except RayError as err:  # the worker or its node died, and Ray's one retry too
+                raise Died(str(err)) from None
+
+        def wait_some(pending: list) -> list:
+            return ray.wait(pending, num_returns=1, timeout=POLL_SECONDS)[0]
+
+        def cancel_all(pending: list) -> None:
             for outstanding in pending:
                 ray.cancel(outstanding, force=True)
-            raise
-        return results
+
+        return drive(
+            len(tasks),
+            lambda i: self._remote.remote(fn, tasks[i], ref, has_shared),
+            wait_some,
+            collect,
+            cancel_all,
+            in_flight=2 * self.workers,
+            cancelled=self._cancel,
+            on_done=on_done,
+            label=label,
+            retries=0,  # Ray has retried the task once already (max_retries=1)
+        )
 
     def cancel(self) -> None:
         self._cancel.set()
