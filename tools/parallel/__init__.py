@@ -12,6 +12,13 @@ from tools.parallel.local import LocalExecutor
 from tools.parallel.ray_exec import RayExecutor
 
 EXECUTORS = ("local", "ray")
+WARM_MODULES = (
+    "tools.discovery",
+    "tools.effects.nuisance",
+    "tools.effects.selection",
+    "tools.critique.suite",
+)
+"""What Ray workers import as soon as a run starts Ray (the modules whose tasks they run)."""
 
 __all__ = [
     "EXECUTORS",
@@ -32,5 +39,7 @@ def make_executor(kind: str, n_jobs: int = 2, ray_address: str | None = None) ->
     if kind == "local":
         return LocalExecutor(n_jobs)
     if kind == "ray":
-        return RayExecutor(address=ray_address, num_cpus=None if ray_address else n_jobs)
+        return RayExecutor(
+            address=ray_address, num_cpus=None if ray_address else n_jobs, warm=WARM_MODULES
+        )
     raise ConfigError(f"executor {kind!r} is not one of: {', '.join(EXECUTORS)}")

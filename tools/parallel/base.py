@@ -16,23 +16,11 @@ from collections import deque
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any, Literal, Protocol, runtime_checkable
 
-from tools.errors import AgentError
+from tools.errors import Cancelled, WorkerLost
 
 OnDone = Callable[[int, int], None]
 """on_done(done, total), called on the driver as tasks finish (for progress)."""
 Prefer = Literal["processes", "threads"]
-
-
-class WorkerLost(AgentError):
-    """A worker process died (killed, out of memory, crashed in native code) twice on one task."""
-
-    exit_code = 1
-
-
-class Cancelled(AgentError):
-    """`Executor.cancel()` was called while tasks were outstanding."""
-
-    exit_code = 130
 
 
 @runtime_checkable

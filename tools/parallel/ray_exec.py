@@ -9,6 +9,7 @@ raises `WorkerLost`. `ray` is imported here only, and only when a map runs.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -19,14 +20,27 @@ from tools.parallel.base import Cancelled, Died, OnDone, Prefer, call, drive
 POLL_SECONDS = 0.2
 
 
+def _import_all(modules: tuple[str, ...]) -> None:
+    import importlib
+
+    for name in modules:
+        importlib.import_module(name)
+
+
 class RayExecutor:
     """Tasks on Ray; `workers` is the cluster's CPU count (what a time budget may assume)."""
 
     kind = "ray"
 
-    def __init__(self, address: str | None = None, num_cpus: int | None = None) -> None:
+    def __init__(
+        self,
+        address: str | None = None,
+        num_cpus: int | None = None,
+        warm: tuple[str, ...] = (),
+    ) -> None:
         self.address = address or None
         self.num_cpus = num_cpus
+        self.warm = warm
         self._started_here = False
         self._remote: Any = None
         self._cancel = threading.Event()
@@ -42,8 +56,8 @@ class RayExecutor:
         if not ray.is_initialized():
             kwargs = dict(
                 include_dashboard=False,
-                log_to_driver=False,
-                configure_logging=False,
+                log_to_driver=False,  # workers' output (search progress bars) stays in Ray's logs
+                logging_level=logging.ERROR,  # Ray's start-up notices would interleave progress
             )
             try:
                 if self.address:
@@ -60,7 +74,18 @@ class RayExecutor:
                 ) from err
         if self._remote is None:
             self._remote = ray.remote(call).options(max_retries=1, retry_exceptions=False)
+            self._warm_up(ray)
         return ray
+
+    def _warm_up(self, ray) -> None:
+        """Have one worker per CPU import `warm` now, while the driver works on: Ray starts
+        fresh workers for every run, and their first tasks would otherwise pay the imports
+        (seconds for scikit-learn and causal-learn). Fire and forget."""
+        if not self.warm:
+            return
+        cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        for _ in range(cpus):
+            self._remote.remote(_import_all, self.warm, None, False)
 
     @property
     def workers(self) -> int:
