@@ -49,13 +49,13 @@ def ray_executor():
     """One real local Ray with 2 CPUs for the whole session (started once: it takes seconds),
     shut down at the end. Skipped, saying why, only when Ray is not installed or cannot start."""
     from tools.errors import ConfigError
-    from tools.parallel import RayExecutor
+    from tools.parallel import WARM_MODULES, RayExecutor
 
     try:
         import ray  # noqa: F401
     except ImportError:
         pytest.skip('ray is not installed (pip install -e ".[ray]")')
-    executor = RayExecutor(num_cpus=2)
+    executor = RayExecutor(num_cpus=2, warm=(*WARM_MODULES, "econml.dml"))
     try:
         executor.ray()
     except ConfigError as err:

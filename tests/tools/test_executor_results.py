@@ -13,8 +13,11 @@ from agent.context import RunContext
 from agent.llm.offline import OfflineLLM
 from agent.run import run_analysis
 from agent.state import AnalysisRequest
+from evals.effects.data import frontdoor
 from evals.synthetic import confounded_binary
 from tools.effects.estimation import estimate_effect
+from tools.effects.identification import identify
+from tools.frontdoor import estimate_frontdoor
 from tools.parallel import SERIAL, LocalExecutor
 from tools.types import DiscoveryParams, EstimationParams
 
@@ -62,6 +65,16 @@ def test_estimates_are_identical_on_local_threads_and_ray(ray_executor):
     )
     assert remote.effect.selected == local.effect.selected
     pd.testing.assert_frame_equal(remote.cate.frame, local.cate.frame)
+
+
+def test_econml_cross_fitting_on_ray_gives_the_same_front_door_effect(ray_executor):
+    case = frontdoor(n=1500, seed=1)
+    ident = identify(case.graph, "t", "y")
+    args = (case.frame, "t", "y", ident.mediators, ident.first_stage_set, ident.second_stage_set)
+    params = EstimationParams(nuisance="linear", seed=0)
+    local = estimate_frontdoor(*args, params).effect
+    remote = estimate_frontdoor(*args, params, executor=ray_executor).effect
+    assert (remote.estimate, remote.std_error) == (local.estimate, local.std_error)
 
 
 @pytest.mark.slow

@@ -23,6 +23,7 @@ WARM_MODULES = (
 __all__ = [
     "EXECUTORS",
     "SERIAL",
+    "WARM_MODULES",
     "Cancelled",
     "Executor",
     "LocalExecutor",
