@@ -58,6 +58,25 @@ class TableCache:
         return self._derived[key]
 
 
+class _Ticking:
+    """An executor that also reports each finished task as a progress tick (for steps whose
+    tools fan out in several maps, e.g. the estimate's nuisance and CATE fits)."""
+
+    def __init__(self, inner: Executor, tick: Callable[[int, int], None]) -> None:
+        self.inner, self.tick = inner, tick
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def map(self, fn, tasks, *, shared=None, on_done=None, prefer="processes", label="a"):
+        def both(done: int, total: int) -> None:
+            self.tick(done, total)
+            if on_done is not None:
+                on_done(done, total)
+
+        return self.inner.map(fn, tasks, shared=shared, on_done=both, prefer=prefer, label=label)
+
+
 @dataclass
 class RunContext:
     settings: Settings
@@ -91,3 +110,7 @@ class RunContext:
             )
 
         return tick
+
+    def ticking(self, node: str, what: str) -> Executor:
+        """The run's executor, reporting every finished task of `node` as a tick."""
+        return _Ticking(self.executor, self.ticker(node, what))

@@ -107,7 +107,7 @@ def estimate(state: AnalysisState, ctx: RunContext) -> Step:
             params,
             categorical,
             labels,
-            executor=ctx.executor,
+            executor=ctx.ticking("estimate", "model fit"),
         )
         values = ", ".join(f"{p.estimate:.4g}" for p in effect.possible_effects)
         return Step(
@@ -126,7 +126,7 @@ def estimate(state: AnalysisState, ctx: RunContext) -> Step:
             params,
             categorical,
             labels,
-            executor=ctx.executor,
+            executor=ctx.ticking("estimate", "model fit"),
         )
         return _done(fit, ctx, unchanged=False)
     if ident.strategy == "iv":
@@ -163,7 +163,7 @@ def estimate(state: AnalysisState, ctx: RunContext) -> Step:
             params,
             categorical,
             labels,
-            executor=ctx.executor,
+            executor=ctx.ticking("estimate", "model fit"),
         ),
     )
     if ident.questions:
