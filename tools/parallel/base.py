@@ -20,7 +20,7 @@ from tools.errors import Cancelled, WorkerLost
 
 OnDone = Callable[[int, int], None]
 """on_done(done, total), called on the driver as tasks finish (for progress)."""
-Prefer = Literal["processes", "threads"]
+Prefer = Literal["processes", "threads", "inline"]
 
 
 @runtime_checkable
@@ -42,8 +42,9 @@ class Executor(Protocol):
     ) -> list[Any]:
         """`[fn(t[, shared]) for t in tasks]`, run concurrently with a bounded number in flight.
 
-        `prefer="threads"` says the tasks are short numeric fits that release the GIL: a local
-        executor runs them in threads of this process (no pickling); a remote one ignores it.
+        `prefer` is a hint for a local executor; a remote one ignores it. "threads": short
+        numeric fits that release the GIL, run in threads of this process (nothing pickled);
+        "inline": in this process, in order (too few tasks to repay starting local workers).
         `label` names the tasks in error messages ("resample", "nuisance fit").
         An exception raised by `fn` is re-raised here unchanged; a worker that dies is retried
         once, then `WorkerLost`. Ctrl-C or `cancel()` cancels what is outstanding."""

@@ -63,7 +63,7 @@ class LocalExecutor:
     ) -> list[Any]:
         tasks = list(tasks)
         self._cancel.clear()
-        if self.workers == 1 or len(tasks) <= 1:
+        if self.workers == 1 or len(tasks) <= 1 or prefer == "inline":
             return SERIAL.map(fn, tasks, shared=shared, on_done=on_done)
         if prefer == "threads":
             with ThreadPoolExecutor(max_workers=self.workers) as pool:
