@@ -599,10 +599,11 @@ def discover(
 
     The searches work on small matrices, where BLAS threads only contend for the cores, so they
     run single-threaded; parallelism comes from the resamples, and on Ray from the candidates
-    too (locally they run in this process: on bnlearn asia, on a loaded 2-core machine, PC and GES
-    took 3.7 s in turn, 4.8 s on two warm worker processes and 24 s with the workers' start). The alpha grid
-    is searched in order in one process: its levels share one CI test's p-value cache, so the
-    extra levels are nearly free there and would each pay the full search on a worker."""
+    too (locally they run in this process: on bnlearn asia, on a loaded 2-core machine, PC and
+    GES took 3.7 s in turn, 4.8 s on two warm worker processes and 24 s with the workers'
+    start). The alpha grid is searched in order in one process: its levels share one CI test's
+    p-value cache, so the extra levels are nearly free there and would each pay the full search
+    on a worker."""
     knowledge = knowledge or Knowledge()
     contenders = list(dict.fromkeys((params.algorithm, *params.candidates)))
     runner = executor if len(contenders) > 1 else SERIAL
