@@ -28,9 +28,9 @@ def one_native_thread() -> None:
 
 @pytest.fixture(autouse=True)
 def offline_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory) -> None:
-    """No test talks to a real LLM or writes the user's cache or sessions, whatever the shell has
-    set."""
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "AGENT_LLM"):
+    """No test talks to a real LLM, joins the user's Ray, or writes the user's cache or sessions,
+    whatever the shell has set."""
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "AGENT_LLM", "AGENT_EXECUTOR"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("data-home")))
