@@ -89,6 +89,9 @@ class RayExecutor:
 
     @property
     def workers(self) -> int:
+        """The local Ray's CPUs, or the joined cluster's (asked once connected)."""
+        if self.num_cpus and not self.address:
+            return self.num_cpus
         return max(1, int(self.ray().cluster_resources().get("CPU", 1)))
 
     def map(
