@@ -58,7 +58,7 @@ NoCacheOption = Annotated[bool, typer.Option("--no-cache", help="Do not use the 
 SeedOption = Annotated[int, typer.Option(help="Seed for every random step.")]
 MaxRowsOption = Annotated[
     int | None,
-    typer.Option(help="Analyse a seeded sample of at most this many rows (default 200000)."),
+    typer.Option(help="Analyse a seeded sample of at most this many rows (default 2000000)."),
 ]
 
 

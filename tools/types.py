@@ -181,6 +181,11 @@ class DiscoveryParams(Frozen):
     """Columns the degenerate Gaussian test ("dg") reads as categories, not quantities."""
     kernel_rows: int = Field(1000, ge=50)
     """Nonparametric tests (rcit, kci) run on a seeded subsample of at most this many rows."""
+    screen_fdr: float | None = Field(None, gt=0, lt=1)
+    """Wide tables: PC starts from the pairs whose marginal dependence survives
+    Benjamini-Hochberg at this false discovery rate (tools.discovery_screen)."""
+    max_depth: int | None = Field(None, ge=0)
+    """Largest conditioning set PC tries (a restricted-degree PC); None: no limit."""
     seed: int = 0
     n_jobs: int = 2
 
