@@ -6,6 +6,7 @@ The Python API (`from agent import analyze, ask, Analysis, AgentError`) is loade
 
 from __future__ import annotations
 
+import warnings
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
@@ -43,7 +44,11 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'agent' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
+    with warnings.catch_warnings():
+        # tqdm.auto (imported by causal-learn and dowhy) warns in a notebook without ipywidgets;
+        # nothing here draws a widget, so it would only be noise under the user's first import
+        warnings.filterwarnings("ignore", message="IProgress not found")
+        value = getattr(import_module(module), name)
     globals()[name] = value  # later lookups skip this function
     return value
 
