@@ -22,20 +22,17 @@ from typing import Any, Literal
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from agent.config import Settings, resolve_settings
+from agent.config import resolve_settings
 from agent.context import RunContext, TableCache, no_progress
-from agent.llm.base import LLMClient
-from agent.llm.factory import build_client
 from agent.report.inline import notebook_html, notebook_markdown
 from agent.report.render import check_out_dir, headline, staged_folder
+from agent.request import PathLike, build_request, make_llm
 from agent.run import run_analysis
 from agent.state import AnalysisRequest, AnalysisState, Critique
-from tools.discovery import ALGORITHMS
 from tools.errors import AgentError, InputError
 from tools.formal import Answer, TextProblem
 from tools.types import CausalGraph, EffectEstimate, IdentificationResult
 
-PathLike = str | os.PathLike[str]
 REPORT_FILES = ("report.md", "report.html", "graph.png", "cate.png")
 """Files of a run folder kept in memory (cate.csv is rewritten from the CATE table)."""
 
@@ -49,74 +46,6 @@ class AnalysisFailed(AgentError):
     def __init__(self, message: str, analysis: Analysis | None = None) -> None:
         super().__init__(message)
         self.analysis = analysis
-
-
-def check_choice(name: str, value: str, allowed: Sequence[str]) -> None:
-    if value not in allowed:
-        raise InputError(f"{name} {value!r} is not one of: {', '.join(allowed)}")
-
-
-def build_request(
-    data_path: str,
-    *,
-    treatment: str | None,
-    outcome: str | None,
-    question: str | None,
-    knowledge: PathLike | None,
-    graph_path: str | None,
-    graph_mode: str,
-    algorithm: str | None,
-    context: str | None,
-    prior: str,
-    prior_samples: int,
-    seed: int,
-    max_rows: int,
-    out_dir: str | None,
-    drop: Sequence[str] | str | None,
-) -> AnalysisRequest:
-    """Check the options as `agent analyze` checks its flags (same messages) and build the
-    request; shared by the Python API and the MCP server."""
-    if (treatment is None) != (outcome is None):
-        raise InputError(
-            "pass both --treatment and --outcome (or --question alone, or "
-            "neither for a discovery-only analysis)"
-        )
-    check_choice("--graph-mode", graph_mode, ("replace", "seed"))
-    check_choice("--prior", prior, ("auto", "pairwise", "bfs", "graph", "none"))
-    if algorithm is not None:
-        check_choice("--algorithm", algorithm, tuple(ALGORITHMS))
-    if prior_samples < 1:
-        raise InputError(f"--prior-samples must be at least 1 (got {prior_samples})")
-    if isinstance(drop, str):
-        drop = drop.split(",")
-    return AnalysisRequest(
-        data_path=data_path,
-        treatment=treatment,
-        outcome=outcome,
-        question=question,
-        knowledge_path=str(knowledge) if knowledge else None,
-        graph_path=graph_path,
-        graph_mode=graph_mode,
-        algorithm=algorithm,
-        context=context,
-        prior=prior,
-        prior_samples=prior_samples,
-        seed=seed,
-        max_rows=max_rows,
-        out_dir=out_dir,
-        drop=[c.strip() for c in (drop or ()) if c.strip()],
-    )
-
-
-def make_llm(settings: Settings) -> LLMClient:
-    """The LLM client the settings name (as the CLI builds it)."""
-    return build_client(
-        settings.llm,
-        base_url=settings.base_url,
-        no_cache=not settings.llm_cache,
-        strict=settings.llm_strict,
-        timeout=settings.llm_timeout,
-    )
 
 
 class ProgressBar:
