@@ -15,9 +15,11 @@ import tempfile
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from mcp.server.mcpserver import Context, MCPServer
-from mcp.server.mcpserver.exceptions import ResourceError
+from mcp.server.mcpserver.exceptions import ResourceError, ToolError
+from pydantic import ValidationError
 
 from agent.api import relocate
 from agent.config import Settings
@@ -46,9 +48,27 @@ from tools.types import CausalGraph, DataProfile
 URI = "causal-agent://runs"
 
 
+class OneLineErrors(MCPServer):
+    """Arguments that do not fit a tool's schema get one line too (field: problem), not
+    pydantic's multi-line report."""
+
+    async def call_tool(self, name: str, arguments: dict[str, Any], context: Any = None) -> Any:
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as error:
+            cause = error.__cause__
+            if not isinstance(cause, ValidationError):
+                raise
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or 'arguments'}: {e['msg']}"
+                for e in cause.errors()
+            )
+            raise ToolError(f"invalid arguments for {name}: {problems}") from cause
+
+
 def build_server(root: Path, settings: Settings) -> MCPServer:
     """The MCP server with its tools and resources, reading tables under `root`."""
-    app = MCPServer(
+    app = OneLineErrors(
         name="causal-agent",
         log_level="WARNING",
         instructions=(

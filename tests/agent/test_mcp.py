@@ -63,6 +63,9 @@ def test_a_client_lists_runs_is_refused_and_the_server_keeps_answering(root):
             assert escape.is_error and "is outside the allowed root" in text(escape)
             missing = await s.call_tool("analyze", {"path": "nope.csv", "treatment": "t"})
             assert missing.is_error and text(missing).startswith("pass both --treatment")
+            wrong = await s.call_tool("profile_table", {"path": 3, "seed": "x"})
+            assert wrong.is_error and "\n" not in text(wrong)
+            assert text(wrong).startswith("invalid arguments for profile_table: path: ")
             missing = await s.call_tool("profile_table", {"path": "nope.csv"})
             assert missing.is_error
             assert text(missing) == f"data file not found: {folder / 'nope.csv'}"
