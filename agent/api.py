@@ -266,7 +266,7 @@ def analyze(
     kept = Path(out) if out is not None else None
     analysis = Analysis(state, relocate(result, kept, cate is not None), files, cate, kept)
     if state.failed_nodes:
-        where = f"in {kept}" if kept else "(analysis.save(folder) writes it)"
+        where = f"in {kept}" if kept else "(the error's .analysis; .save(folder) writes it)"
         raise AnalysisFailed(
             f"step(s) failed: {', '.join(state.failed_nodes)}; the report {where} shows what "
             "finished",

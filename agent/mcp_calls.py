@@ -119,6 +119,8 @@ class Server:
     ) -> AnalysisRequest:
         """The request `agent analyze` builds (same checks), every path checked against the
         root; an inline graph is written into the call's private `scratch` folder."""
+        if max_rows is not None and max_rows < 100:
+            raise InputError(f"max_rows must be at least 100 (got {max_rows})")
         return build_request(
             str(self.inside(path)),
             treatment=treatment,
@@ -137,7 +139,7 @@ class Server:
             drop=drop,
         )
 
-    def context(self, progress: Callable[[str, str, dict], None]) -> RunContext:
+    def context(self, progress: Progress) -> RunContext:
         return RunContext(settings=self.settings, llm=make_llm(self.settings), progress=progress)
 
 
@@ -159,7 +161,7 @@ def error_result(message: str) -> CallToolResult:
     return CallToolResult(content=[TextContent(type="text", text=message)], is_error=True)
 
 
-async def in_thread(ctx: Context, work: Callable[[Callable[[str, str, dict], None]], T]) -> T:
+async def in_thread(ctx: Context, work: Callable[[Progress], T]) -> T:
     """Run `work(progress)` in a worker thread: a progress notification per finished step, and a
     cancelled request (or a client gone) stops the run at its next step."""
     token = anyio.lowlevel.current_token()
@@ -185,7 +187,7 @@ async def in_thread(ctx: Context, work: Callable[[Callable[[str, str, dict], Non
         cancelled.set()
 
 
-async def guarded(ctx: Context, work: Callable[[Callable[[str, str, dict], None]], T]) -> Any:
+async def guarded(ctx: Context, work: Callable[[Progress], T]) -> Any:
     """The tool edge: `AgentError` -> a tool error with its one line; a bug -> one line too
     (traceback on the server's stderr), never a crashed server."""
     try:
@@ -200,7 +202,7 @@ async def guarded(ctx: Context, work: Callable[[Callable[[str, str, dict], None]
 def partial(server: Server, stop_after: str, path: str, **options: Any) -> Callable:
     """A step tool's work: the run up to `stop_after`, in a private scratch folder."""
 
-    def work(progress: Callable[[str, str, dict], None]) -> AnalysisState:
+    def work(progress: Progress) -> AnalysisState:
         with tempfile.TemporaryDirectory(prefix="causal-agent-mcp-") as scratch:
             request = server.request(path, Path(scratch), None, **options)
             return finish(run_until(request, server.context(progress), stop_after))
