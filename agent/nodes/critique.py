@@ -329,7 +329,7 @@ def critique(state: AnalysisState, ctx: RunContext) -> Step:
         notes = list(suite.warnings)
         if inputs.effect.n < state.effect.n:
             notes.append(
-                f"the checks ran on a seeded sample of {inputs.effect.n:,} of the "
+                f"the checks ran on a seeded sample of {len(inputs.frame):,} of the "
                 f"{state.effect.n:,} rows, against the estimate on that sample "
                 f"({inputs.effect.estimate:.4g}): each check is a refit"
             )
