@@ -31,7 +31,7 @@ from evals.synthetic import linear_sem
 DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "executor_overhead.md"
 HEAD = """
 import logging, sys, ray
-ray.init(num_cpus={cpus}, include_dashboard=False, logging_level=logging.ERROR)
+ray.init(address="local", num_cpus={cpus}, include_dashboard=False, logging_level=logging.ERROR)
 print(ray.get_runtime_context().gcs_address, flush=True)
 sys.stdin.read()
 ray.shutdown()

@@ -63,7 +63,8 @@ class RayExecutor:
                 if self.address:
                     ray.init(address=self.address, **kwargs)
                 else:
-                    ray.init(num_cpus=self.num_cpus, **kwargs)
+                    # "local": a new Ray of our own, even if another one runs on this machine
+                    ray.init(address="local", num_cpus=self.num_cpus, **kwargs)
                     self._started_here = True
             except (ConnectionError, RuntimeError, ValueError) as err:
                 where = f"the Ray cluster at {self.address}" if self.address else "a local Ray"
