@@ -81,7 +81,8 @@ def drive(
 ) -> list[Any]:
     """The loop every executor runs: submit tasks in order with at most `in_flight` outstanding,
     collect them as they finish (`wait` returns finished handles), run a task whose worker died
-    (`Died`) again up to `retries` times, and cancel what is outstanding on Ctrl-C, `cancel()` or
+    (`Died`; a local pool loses every task in flight with it) again up to `retries` times, alone,
+    and cancel what is outstanding on Ctrl-C, `cancel()` or
     a failure. When tasks fail, the error of the first in task order is raised (the tasks before
     it are awaited), so the same inputs give the same error however the workers were scheduled."""
     results: list[Any] = [_MISSING] * n
@@ -96,6 +97,10 @@ def drive(
                 raise Cancelled(f"cancelled with {n - finished} of {n} {label} task(s) outstanding")
             first = failure[0] if failure else n
             while queue and len(pending) < in_flight and queue[0] < first:
+                if any(attempts[j] > 1 for j in pending.values()):
+                    break  # a retry runs alone: a second death then names its own task
+                if attempts[queue[0]] > 0 and pending:
+                    break
                 i = queue.popleft()
                 attempts[i] += 1
                 pending[submit(i)] = i
