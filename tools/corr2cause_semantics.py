@@ -11,8 +11,8 @@ equivalence class. Read template by template, that differs from the textbook rea
 - "There exists at least one confounder (i.e., common cause) of X and Y": the generator's second
   scan counts the edges at the far end with `i++` for `i--`, so only paths
   first <- ... <- m -> second qualify, where m is a *parent* of `second` and (first, second) are
-  the pair in the premise's order of variables. The textbook reading is any common ancestor reaching both along directed
-  paths that avoid the other.
+  the pair in the premise's order of variables. The textbook reading is any common ancestor
+  reaching both along directed paths that avoid the other.
 
 The other templates agree: "directly causes" is an edge; a collider is a path X -> ... <- Y.
 
