@@ -117,7 +117,7 @@ _PASSIVE = re.compile(
 )
 
 
-_KNOWN_NEGATION = re.compile(r"but not a direct one|not directly|not direct", re.I)
+_KNOWN_NEGATION = re.compile(r"\bbut not (?:a direct one|directly)\b", re.I)
 _NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|none|nothing)\b|n't\b", re.I)
 
 
@@ -164,7 +164,9 @@ _LIST_FORM = re.compile(
 
 
 def _accounts(st: Statement, names: list[tuple[int, str]]) -> bool:
-    return {v for _, v in names} == {st.x, st.y, *st.given}
+    """Does the statement use every mention (a repeated name means a second statement)?"""
+    used = [st.x, st.y, *st.given]
+    return len(names) == len(used) and {v for _, v in names} == set(used)
 
 
 def _list_form(clause: str, variables: list[str]) -> list[Statement] | None:
