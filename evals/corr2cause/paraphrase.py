@@ -8,7 +8,10 @@ style) yields one sample per perturbation, with the row's label:
 - names: the variables renamed to words (one-word and two-word names), in the same order;
 - shuffle: the statements in another order;
 - joined: statements joined into sentences ("A correlates with B, C and D.", "..., and ...");
-- all: the four at once.
+- all: the four at once;
+- free: statements in freer wording ("A tells us nothing about B", "there is no correlation
+  between A and B once C is known") that the offline parser is not written for: each such
+  sample should come out unparsed (or, with an LLM configured, formalised by it), never wrong.
 
 The rewrites keep the order in which the variables are listed, so the benchmark's reading (its
 confounder depends on that order) gives the same label. The rows are read by the strict regular
@@ -24,7 +27,7 @@ from dataclasses import dataclass
 
 from evals.dataset import Sample
 
-KINDS = ("none", "hypothesis", "names", "shuffle", "joined", "all")
+KINDS = ("none", "hypothesis", "names", "shuffle", "joined", "all", "free")
 
 WORD_NAMES = [
     "rainfall",
@@ -150,6 +153,24 @@ def _sentence(st: tuple[str, str, str, list[str]], name: dict[str, str]) -> str:
     return f"{name[a]} and {name[b]} are independent given {_list([name[g] for g in given])}"
 
 
+_FREE = {
+    "corr": ["there is a correlation between {a} and {b}", "{a} and {b} move together"],
+    "ind": ["{a} tells us nothing about {b}", "knowing {a} says nothing about {b}"],
+    "cond": [
+        "there is no correlation between {a} and {b} once {s} is known",
+        "with {s} known, {a} carries no information about {b}",
+    ],
+}
+
+
+def _free(st: tuple[str, str, str, list[str]], name: dict[str, str], rng: random.Random) -> str:
+    kind, a, b, given = st
+    key = "corr" if kind == "corr" else "cond" if given else "ind"
+    s = _list([name[g] for g in given]) if given else ""
+    text = rng.choice(_FREE[key]).format(a=name[a], b=name[b], s=s)
+    return text[0].upper() + text[1:]
+
+
 def _joined(statements: list[tuple[str, str, str, list[str]]], name: dict[str, str]) -> list[str]:
     """Sentences joining statements: shared-subject lists, then pairs joined by ', and'."""
     out: list[str] = []
@@ -188,6 +209,8 @@ def render(row: Row, kind: str, rng: random.Random) -> str:
         rng.shuffle(statements)
     if kind in ("joined", "all"):
         sentences = _joined(statements, name)
+    elif kind == "free":
+        sentences = [_free(s, name, rng) for s in statements]
     else:
         sentences = [_sentence(s, name) for s in statements]
     n = len(row.variables)
