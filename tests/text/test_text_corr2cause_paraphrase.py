@@ -101,3 +101,22 @@ def test_joined_statements_are_split() -> None:
         ("mood", "noise", (), True),
     }
     assert (p.hypothesis.relation, p.hypothesis.x, p.hypothesis.y) == ("child", "rainfall", "noise")
+
+
+def test_run_eval_scores_the_paraphrase_suite_with_the_benchmark_reading(tmp_path) -> None:
+    from rich.console import Console
+
+    from evals.cli import run_eval
+    from tools.errors import InputError
+
+    quiet = Console(stderr=True, quiet=True)
+    s = run_eval("corr2cause", paraphrase=True, limit=70, out=tmp_path, console=quiet, seed=2)
+    assert s.semantics == "corr2cause" and s.dataset.endswith("-paraphrase")
+    kinds = next(b.groups for b in s.breakdowns if b.key == "perturbation")
+    assert set(kinds) == set(KINDS)
+    assert kinds["free"].unparsed > 0  # refused, and counted as such
+    assert all(kinds[k].unparsed == 0 for k in KINDS if k != "free")
+    with pytest.raises(InputError):
+        run_eval("cladder", paraphrase=True, out=tmp_path, console=quiet)
+    with pytest.raises(InputError):
+        run_eval("corr2cause", semantics="bogus", out=tmp_path, console=quiet)
