@@ -214,10 +214,21 @@ def analyze(
     no_cache: NoCacheOption = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
     executor: ExecutorOption = None,
+    pairs: Annotated[
+        Path | None,
+        typer.Option(
+            help="Batch: a file with one 'treatment,outcome' per line; one report per pair "
+            "plus an index in --out (resumable: pairs already written are skipped)."
+        ),
+    ] = None,
 ) -> None:
     """Analyse a table; writes report.md, report.html and result.json."""
     err = Console(stderr=True, quiet=quiet)
     with user_errors():
+        if pairs is not None and (treatment or outcome or question):
+            raise InputError(
+                "--pairs replaces --treatment/--outcome/--question: pass one or the other"
+            )
         if (treatment is None) != (outcome is None):
             raise InputError(
                 "pass both --treatment and --outcome (or --question alone, or "
@@ -242,7 +253,15 @@ def analyze(
             out = choose_out_dir(
                 settings.runs_dir, str(data), datetime.now().strftime("%Y%m%d-%H%M%S")
             )
-        check_out_dir(out)
+        if pairs is None:
+            check_out_dir(out)
+        elif out.exists() and (
+            not out.is_dir() or (any(out.iterdir()) and not (out / "index.json").exists())
+        ):
+            raise InputError(
+                f"--out {out} exists and is not a batch folder: pass a new or empty folder, "
+                "or the folder of the batch to resume"
+            )
         request = AnalysisRequest(
             data_path=str(data),
             treatment=treatment,
@@ -261,7 +280,19 @@ def analyze(
             drop=[c.strip() for c in (drop or "").split(",") if c.strip()],
         )
         ctx = RunContext(settings=settings, llm=make_llm(settings), progress=ProgressPrinter(err))
-    state = _run_cli(request, ctx)
+        if pairs is not None:
+            from agent.batch import check_pairs, read_pairs
+
+            batch = read_pairs(pairs)
+            table = ctx.tables.table(str(data), settings.max_rows, seed)
+            check_pairs(batch, [str(c) for c in table.frame.columns])
+    try:  # the executor's workers (a Ray this run started) are released however it ends
+        if pairs is not None:
+            _run_batch_cli(request, batch, out, ctx)
+            return
+        state = _run_cli(request, ctx)
+    finally:
+        ctx.close()
     if state.report is None:
         fail(
             Console(stderr=True),
@@ -275,6 +306,24 @@ def analyze(
             Console(stderr=True),
             f"step(s) failed: {', '.join(state.failed_nodes)}; the report "
             f"in {state.report.directory} shows what finished",
+            EXIT_FAILED_STEP,
+        )
+
+
+def _run_batch_cli(
+    request: AnalysisRequest, batch: list[tuple[str, str]], out: Path, ctx: RunContext
+) -> None:
+    from agent.batch import run_batch
+
+    with user_errors():
+        results = run_batch(request, batch, out, ctx, run=_run_cli)
+    sys.stdout.write(f"{out}\n")
+    failed = [f"{r.treatment} -> {r.outcome}" for r in results if r.status == "failed"]
+    if failed:
+        fail(
+            Console(stderr=True),
+            f"{len(failed)} of {len(results)} pair(s) failed: {', '.join(failed)}; "
+            f"{out / 'index.md'} lists every pair",
             EXIT_FAILED_STEP,
         )
 
@@ -307,8 +356,7 @@ def user_errors() -> Iterator[None]:
 
 
 def _run_cli(request: AnalysisRequest, ctx: RunContext):
-    """Run the graph, converting errors to one line and an exit code (the CLI edge); the
-    executor's workers are released however the run ends."""
+    """Run the graph, converting errors to one line and an exit code (the CLI edge)."""
     try:
         return run_analysis(request, ctx)
     except AgentError as error:
@@ -324,8 +372,6 @@ def _run_cli(request: AnalysisRequest, ctx: RunContext):
             "details",
             EXIT_INTERNAL,
         )
-    finally:
-        ctx.close()
 
 
 @app.command()
@@ -429,6 +475,21 @@ def _text_suite(suite: str):
         out: Annotated[Path, typer.Option(help="Folder for the JSONL log and summaries.")] = Path(
             "eval-results"
         ),
+        semantics: Annotated[
+            str | None,
+            typer.Option(
+                help="corr2cause only: reading of a hypothesis - corr2cause (the benchmark's "
+                "definitions, default), corr2cause-release (its released labels) or textbook."
+            ),
+        ] = None,
+        paraphrase: Annotated[
+            bool,
+            typer.Option(
+                "--paraphrase",
+                help="corr2cause only: score the paraphrase suite made from the rows "
+                "(reworded hypotheses, word names, shuffled and joined statements).",
+            ),
+        ] = False,
     ) -> None:
         from evals.cli import run_eval  # the CLI is the composition root: only it imports evals
 
@@ -447,6 +508,8 @@ def _text_suite(suite: str):
                 seed=seed,
                 out=out,
                 console=console,
+                semantics=semantics,
+                paraphrase=paraphrase,
             )
 
     command.__doc__ = f"Score a solver on the {suite} suite (generated by default)."
