@@ -31,6 +31,9 @@ class Inference:
     att: np.ndarray | None
     att_se: np.ndarray | None
     method: str
+    atc: np.ndarray | None = None
+    """Per non-reference level: the effect among the reference units."""
+    atc_se: np.ndarray | None = None
 
     @property
     def ate_ci(self) -> np.ndarray:
@@ -41,6 +44,15 @@ class Inference:
         if self.att is None or self.att_se is None:
             return None
         return np.column_stack([self.att - Z95 * self.att_se, self.att + Z95 * self.att_se])
+
+    def of(self, estimand: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """(estimates, standard errors) per contrast of `estimand` (ATE, ATT, ATC), or None."""
+        pair = {
+            "ATE": (self.ate, self.ate_se),
+            "ATT": (self.att, self.att_se),
+            "ATC": (self.atc, self.atc_se),
+        }[estimand]
+        return None if pair[0] is None else pair  # type: ignore[return-value]
 
 
 def _mean_se(psi: np.ndarray) -> tuple[float, float]:
@@ -81,7 +93,7 @@ def aipw(nu: Nuisances, rows: np.ndarray) -> Inference:
     mu0 = (nu.mu if nu.mu0_att is None else nu.mu0_att[:, None])[rows, 0]
     scores = aipw_scores(nu, rows)
     d0 = (t == 0).astype(float)
-    ate, ate_se, att, att_se = [], [], [], []
+    ate, ate_se, att, att_se, atc, atc_se = [], [], [], [], [], []
     for j in range(scores.shape[1]):
         a, s = _mean_se(scores[:, j])
         ate.append(a)
@@ -89,6 +101,12 @@ def aipw(nu: Nuisances, rows: np.ndarray) -> Inference:
         value, se = _att(y - mu0, (t == j + 1).astype(float), d0 * e[:, j + 1] / e[:, 0])
         att.append(value)
         att_se.append(se)
+        # the ATC mirrors the ATT: the reference units' residuals from level j's outcome model
+        # against level j's units weighted by their odds of being in the reference group
+        dj = (t == j + 1).astype(float)
+        value, se = _att(y - nu.mu[rows, j + 1], d0, dj * e[:, 0] / e[:, j + 1])
+        atc.append(-value)
+        atc_se.append(se)
     return Inference(
         np.array(ate),
         np.array(ate_se),
@@ -96,6 +114,8 @@ def aipw(nu: Nuisances, rows: np.ndarray) -> Inference:
         np.array(att_se),
         "analytic (doubly robust AIPW score on cross-fitted nuisances; influence-function "
         "standard error)",
+        np.array(atc),
+        np.array(atc_se),
     )
 
 
