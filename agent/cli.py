@@ -28,6 +28,7 @@ from agent.report.render import check_out_dir, choose_out_dir
 from agent.run import run_analysis
 from agent.state import AnalysisRequest
 from tools.discovery import ALGORITHMS
+from tools.effects.cate import estimator_name
 from tools.errors import AgentError, InputError
 
 app = typer.Typer(
@@ -175,6 +176,30 @@ def analyze(
             help="Comma-separated columns to leave out (ids, leakage, ground-truth columns)."
         ),
     ] = None,
+    estimand: Annotated[
+        str, typer.Option(help="What the headline answers: ate, att (the treated) or atc.")
+    ] = "ate",
+    estimator: Annotated[
+        str,
+        typer.Option(
+            help="Per-row effect model: auto (chosen out of sample) or linear_dml, "
+            "causal_forest_dml, dr_learner, s_learner, t_learner, x_learner."
+        ),
+    ] = "auto",
+    reference: Annotated[
+        str | None,
+        typer.Option(help="Treatment level every contrast is against (discrete treatment)."),
+    ] = None,
+    dose: Annotated[
+        bool, typer.Option("--dose", help="Read integer treatment codes as a dose, not levels.")
+    ] = False,
+    modifiers: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated columns that may modify the effect (EconML's X); the other "
+            "adjusted columns are controls only. Default: every adjusted column."
+        ),
+    ] = None,
     llm: LLMOption = None,
     base_url: BaseUrlOption = None,
     llm_strict: StrictOption = False,
@@ -195,6 +220,13 @@ def analyze(
             check_choice("--algorithm", algorithm, DISCOVERY_ALGORITHMS)
         if prior_samples < 1:
             raise InputError(f"--prior-samples must be at least 1 (got {prior_samples})")
+        check_choice("--estimand", estimand.lower(), ("ate", "att", "atc"))
+        estimator = estimator_name(estimator)
+        if treatment is None and question is None and (reference or dose or modifiers):
+            raise InputError(
+                "--reference, --dose and --modifiers need an effect: pass --treatment and "
+                "--outcome (or --question)"
+            )
         settings = resolve_settings(
             llm=llm,
             base_url=base_url,
@@ -224,6 +256,13 @@ def analyze(
             max_rows=settings.max_rows,
             out_dir=str(out),
             drop=[c.strip() for c in (drop or "").split(",") if c.strip()],
+            estimand=estimand.lower(),
+            estimator=estimator,
+            reference=reference,
+            dose=dose,
+            modifiers=None
+            if modifiers is None
+            else [c.strip() for c in modifiers.split(",") if c.strip()],
         )
         ctx = RunContext(settings=settings, llm=make_llm(settings), progress=ProgressPrinter(err))
     state = _run_cli(request, ctx)

@@ -26,6 +26,7 @@ from tools.effects.cate import fit_cate
 from tools.effects.diagnostics import Gate, HeterogeneityTest, Policy, PolicyLeaf
 from tools.effects.inference import Z95, aipw_scores
 from tools.effects.nuisance import Nuisances
+from tools.numbers import num
 
 ALPHA = 0.05
 GROUPS = 5
@@ -121,13 +122,15 @@ def _policy(
         name = names[t.feature[node]]
         if name not in splits:
             splits.append(name)
-        walk(t.children_left[node], [*path, f"{name} <= {t.threshold[node]:.4g}"])
-        walk(t.children_right[node], [*path, f"{name} > {t.threshold[node]:.4g}"])
+        walk(t.children_left[node], [*path, f"{name} <= {num(t.threshold[node])}"])
+        walk(t.children_right[node], [*path, f"{name} > {num(t.threshold[node])}"])
 
     walk(0, [])
     if len({leaf.treat for leaf in leaves}) == 1:  # one decision everywhere: no split matters
         decision = leaves[0].treat
-        leaves = [PolicyLeaf(rule="all rows", n=len(psi), treat=decision, mean_effect=float(proxy.mean()))]
+        leaves = [
+            PolicyLeaf(rule="all rows", n=len(psi), treat=decision, mean_effect=float(proxy.mean()))
+        ]
         splits = []
     gain = treat * psi
     return Policy(

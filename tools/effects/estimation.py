@@ -41,6 +41,7 @@ from tools.effects.treatment import (
     unit,
 )
 from tools.errors import InputError
+from tools.numbers import num
 from tools.types import (
     Candidate,
     EffectEstimate,
@@ -84,6 +85,12 @@ def _cate(
     if params.modifiers is not None:
         allowed = tuple(n for n in allowed if n in X_CANDIDATES)
     skipped = [n for n in names if n not in allowed]
+    if skipped and len(names) == 1 and params.candidates:
+        raise InputError(
+            f"estimator {names[0]} does not fit here (a {kind} treatment"
+            + (" with --modifiers" if params.modifiers is not None else "")
+            + f"); choose auto or one of {', '.join(allowed)}"
+        )
     names = tuple(n for n in names if n in allowed) or ("linear_dml",)
     diagnostics: dict = {}
     if x_all.shape[1] == 0 and len(names) > 1:
@@ -132,7 +139,7 @@ def estimate_effect(
     if params.estimand != "ATE" and not tdata.discrete:
         raise InputError(
             f"--estimand {params.estimand.lower()} needs a binary or multi-valued treatment; "
-            f"{treatment!r} is read as a dose ({tdata.coding['rule']}): use --estimand ate"
+            f"{treatment!r} is read as a dose ({tdata.rule}): use --estimand ate"
         )
     y = frame[outcome].astype(float).to_numpy()
     x = design_matrix(frame, adjustment, categorical)
@@ -248,7 +255,7 @@ def estimate_effect(
         interval_method=inference.method,
         contrasts=contrasts_of(tdata, inference, params.estimand),
         estimands=estimands_of(tdata, inference),
-        treatment_rule=tdata.coding.get("rule"),
+        treatment_rule=tdata.rule or None,
         cate_summary=cate_summary,
         trimming=trimming,
         warnings=tuple(warnings),
@@ -365,7 +372,7 @@ def estimate_possible_effects(
         interval_method="analytic (efficient score), per adjustment set",
         warnings=(
             f"the effect is one of {len(set(np.round(values, 12)))} values between "
-            f"{min(values):.4g} and {max(values):.4g} depending on edge orientations the data "
+            f"{num(min(values))} and {num(max(values))} depending on edge orientations the data "
             "cannot decide; no single estimate is reported",
         ),
         diagnostics={"unit": unit(tdata, treatment), "estimator": "linear_dml"},

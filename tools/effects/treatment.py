@@ -21,6 +21,8 @@ class TreatmentData:
     coding: dict[str, Any]
     labels: tuple[str, ...] = ()
     """Discrete treatments: the label of each code."""
+    rule: str = ""
+    """How the column was read (binary, levels or dose) and why, in words."""
 
     @property
     def levels(self) -> int:
@@ -36,7 +38,7 @@ class TreatmentData:
         return self.levels - 1 if self.discrete else 1
 
     def subset(self, rows: np.ndarray) -> TreatmentData:
-        return TreatmentData(self.values[rows], self.kind, self.coding, self.labels)
+        return TreatmentData(self.values[rows], self.kind, self.coding, self.labels, self.rule)
 
 
 def _label(value: Any) -> Any:
@@ -87,13 +89,10 @@ def treatment_data(
             raise InputError("--reference and --dose exclude each other: a dose has no reference")
         order = _reference_first(shown, reference, values.name)
         how = "the level given by --reference" if reference is not None else "the lower value"
-        coding = {
-            "control": shown[order[0]],
-            "treated": shown[order[1]],
-            "rule": f"two values: binary; control = {shown[order[0]]} ({how})",
-        }
+        coding = {"control": shown[order[0]], "treated": shown[order[1]]}
+        rule = f"two values: binary; control = {shown[order[0]]} ({how})"
         t = (values == levels[order[1]]).astype(int).to_numpy()
-        return TreatmentData(t, "binary", coding, tuple(str(shown[i]) for i in order))
+        return TreatmentData(t, "binary", coding, tuple(str(shown[i]) for i in order), rule)
     integer_codes = not text and all(float(v).is_integer() for v in levels)
     if dose and text:
         raise InputError(
@@ -114,7 +113,7 @@ def treatment_data(
             else f"more than {MAX_LEVELS} values"
         )
         rule = f"{len(levels)} numeric values: a dose, the effect per unit increase ({why})"
-        return TreatmentData(values.astype(float).to_numpy(), "continuous", {"rule": rule})
+        return TreatmentData(values.astype(float).to_numpy(), "continuous", {}, (), rule)
     if len(levels) > MAX_LEVELS:
         raise InputError(
             f"treatment {values.name!r} has {len(levels)} categories; at most {MAX_LEVELS} can "
@@ -130,8 +129,8 @@ def treatment_data(
         f"{len(levels)} {kind}: levels, one contrast each against the reference {ordered[0]} "
         f"({how})" + ("" if text else "; --dose reads them as a dose instead")
     )
-    coding = {"reference": ordered[0], "levels": ordered, "rule": rule}
-    return TreatmentData(t, "multivalued", coding, tuple(ordered))
+    coding = {"reference": ordered[0], "levels": ordered}
+    return TreatmentData(t, "multivalued", coding, tuple(ordered), rule)
 
 
 def single_contrast_treatment(
