@@ -246,6 +246,9 @@ def test_report_writes_the_analyze_files_and_never_overwrites(chat: Chat, tmp_pa
             "report.html",
             "result.json",
             "graph.png",
+            "love.png",
+            "propensity.png",
+            "sensitivity.png",
         }
     result = json.loads((folders[0] / "result.json").read_text())
     assert result["effect"]["estimate"] == state.effect.estimate

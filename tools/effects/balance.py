@@ -24,6 +24,12 @@ WEIGHTS = {
     "ATT": "1 for the treated, e/(1 - e) for the controls (the odds of treatment)",
     "ATC": "(1 - e)/e for the treated, 1 for the controls",
 }
+CALIBRATED = {
+    "ATT": "1 for the treated; for the controls their odds of treatment e/(1 - e) calibrated to "
+    "the treated covariate means (the weights of the doubly robust ATT)",
+    "ATC": "1 for the controls; for the treated their odds (1 - e)/e calibrated to the control "
+    "covariate means (the weights of the doubly robust ATC)",
+}
 
 
 def estimand_weights(t: np.ndarray, e: np.ndarray, estimand: Estimand) -> np.ndarray:
@@ -50,14 +56,16 @@ def covariate_balance(
     propensity: np.ndarray,
     keep: np.ndarray,
     estimand: Estimand,
+    weights: np.ndarray | None = None,
 ) -> Balance:
     """SMD of every column of `x` before (every row) and after weighting (the `keep` rows), and
-    the propensity histogram of each arm; `t` is 0/1, `propensity` P(T = 1 | X)."""
+    the propensity histogram of each arm; `t` is 0/1, `propensity` P(T = 1 | X); `weights` (on
+    the kept rows): the estimate's own, else the estimand's weights of the propensity."""
     t1, t0 = x[t == 1], x[t == 0]
     pooled = np.sqrt((t1.var(axis=0, ddof=1) + t0.var(axis=0, ddof=1)) / 2)
     sd = np.where(pooled > 1e-12, pooled, 1.0)
     before = _smd(x, t, np.ones(len(t)), sd)
-    w = estimand_weights(t[keep], propensity[keep], estimand)
+    w = estimand_weights(t[keep], propensity[keep], estimand) if weights is None else weights
     after = _smd(x[keep], t[keep], w, sd)
     rows = tuple(
         BalanceRow(covariate=n, smd_before=float(b), smd_after=float(a))
@@ -66,7 +74,8 @@ def covariate_balance(
     edges = np.linspace(0, 1, BINS + 1)
     return Balance(
         estimand=estimand,
-        weights=WEIGHTS[estimand] + f" (e: the cross-fitted propensity, clipped to [{CLIP:g}, "
+        weights=(WEIGHTS if weights is None else CALIBRATED).get(estimand, WEIGHTS[estimand])
+        + f" (e: the cross-fitted propensity, clipped to [{CLIP:g}, "
         f"{1 - CLIP:g}]), on the {int(keep.sum()):,} rows the headline covers",
         rows=rows,
         max_before=float(np.max(np.abs(before))) if len(rows) else 0.0,

@@ -21,6 +21,7 @@ from tools.effects.diagnostics import (
     SensitivityBenchmark,
     SensitivityGrid,
 )
+from tools.effects.inference import Inference
 from tools.effects.nuisance import Nuisances
 from tools.effects.treatment import TreatmentData
 from tools.sensitivity import benchmarks, robustness_value
@@ -33,11 +34,19 @@ def balance_of(
     nu: Nuisances,
     keep: np.ndarray,
     estimand: Estimand,
+    inference: Inference,
 ) -> Balance | None:
-    """Binary treatment with covariates: SMD before and after weighting (see `balance`)."""
+    """Binary treatment with covariates: SMD before and after weighting with the weights of
+    the headline estimand's estimate (see `balance`)."""
     if x is None or tdata.kind != "binary" or nu.propensity is None:
         return None
-    return covariate_balance(x, names, tdata.values, nu.propensity[:, 1], keep, estimand)
+    t = tdata.values[keep]
+    weights = None
+    if estimand == "ATT" and inference.att_weights is not None:
+        weights = np.where(t == 1, 1.0, inference.att_weights[:, 0])
+    elif estimand == "ATC" and inference.atc_weights is not None:
+        weights = np.where(t == 1, inference.atc_weights[:, 0], 1.0)
+    return covariate_balance(x, names, tdata.values, nu.propensity[:, 1], keep, estimand, weights)
 
 
 def e_value(

@@ -165,6 +165,11 @@ def estimate_effect(
             f"{int(keep.sum()):,} rows the headline covers",
         )
     inference = headline(nu, keep)
+    if not inference.calibrated:
+        warnings.append(
+            "ATT/ATC weights: no calibration to the covariate means exists (one group's means "
+            "lie outside the other's range); the plain odds of the propensity were used"
+        )
     value, value_se = inference.of(params.estimand)  # type: ignore[misc]
     z_ci = (float(value[0] - Z95 * value_se[0]), float(value[0] + Z95 * value_se[0]))
     fam_y, fam_t = summary_families(nu)
@@ -189,7 +194,7 @@ def estimate_effect(
             "modifiers": modifiers,
             "modifier_rule": rule,
             "heterogeneity": test,
-            "balance": balance_of(x, names, tdata, nu, keep, params.estimand),
+            "balance": balance_of(x, names, tdata, nu, keep, params.estimand, inference),
             "evalue": e_value(y, nu, keep, params.estimand, (float(value[0]), *z_ci)),
             "sensitivity": sensitivity_grid(
                 frame,
