@@ -120,10 +120,15 @@ def effect_view(state: AnalysisState, previous: EffectEstimate | None = None) ->
     return Group(*parts)
 
 
-def _user_said(state: AnalysisState, *prefixes: str) -> str | None:
-    """The user's last chat edit starting with one of `prefixes` (from the trail)."""
-    said = [r.summary for r in state.trail if r.node == "chat" and r.summary.startswith(prefixes)]
-    return said[-1] if said else None
+def _user_said(state: AnalysisState, *prefixes: str, about: str = "") -> str | None:
+    """The user's last chat command starting with one of `prefixes` whose record mentions
+    `about` (from the trail), as typed."""
+    said = [
+        r.summary
+        for r in state.trail
+        if r.node == "chat" and r.summary.startswith(prefixes) and about in r.summary
+    ]
+    return said[-1].split(":")[0] if said else None
 
 
 def _estimator_why(state: AnalysisState, topic: str = "") -> list[str]:
@@ -164,8 +169,8 @@ def _estimator_why(state: AnalysisState, topic: str = "") -> list[str]:
             )
     else:
         nuisance = state.plan.nuisance.replace("_", " ")
-        edit = _user_said(state, "/estimator", "/nuisance")
-        if edit and "nuisance" in edit:
+        edit = _user_said(state, "/estimator", "/nuisance", about="nuisance")
+        if edit:
             lines.append(f"the nuisance models are {nuisance}: set by you ({edit})")
         else:
             why = [r for r in state.plan.rationale if "nuisance" in r]

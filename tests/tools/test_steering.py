@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from agent.report.diagnostics import sections
+from agent.report.render import effect_sentence
 from agent.state import AnalysisRequest, AnalysisState
 from tools.critique.evalue import continuous_e_value, e_value_of, risk_ratio_e_value
 from tools.effects.estimation import estimate_effect
@@ -71,6 +72,11 @@ def test_every_contrast_against_the_chosen_reference_covers_its_truth():
         want = truth[c.level] - truth["gamma"]
         assert c.ci_low <= want <= c.ci_high, (c.level, c.estimate, want)
         assert c.ci_low_family < c.ci_low and c.ci_high_family > c.ci_high
+    # the headline names every contrast with its interval, and the multiplicity
+    text = effect_sentence(fit)
+    for c in fit.contrasts:
+        assert f"{c.level} vs gamma: {num(c.estimate)} (95% CI {num(c.ci_low)}" in text
+    assert "4 comparisons" in text and "Bonferroni" in text
     with pytest.raises(InputError, match="--reference 'zeta' is not a level"):
         estimate_effect(
             coded,
