@@ -331,6 +331,9 @@ class EstimationParams(Frozen):
     dose: bool = False
     """Integer codes with 3-10 values: True reads them as a dose (effect per unit), False as
     levels (one contrast per level against the reference)."""
+    labels: tuple[tuple[str, int], ...] | None = None
+    """A text treatment: its (label, code) pairs, so a refit (critique) reads the coded column as
+    the estimate did (levels named by their labels)."""
     modifiers: tuple[str, ...] | None = None
     """Columns that may modify the effect (EconML's X); the other adjusted columns are controls
     (W) only. None: every adjusted column may modify it."""

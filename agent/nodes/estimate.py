@@ -106,7 +106,11 @@ def estimate(state: AnalysisState, ctx: RunContext) -> Step:
     categorical = categorical_columns(state)
     labels = prepared.codings.get(ident.treatment)
     params = estimation_params(state).model_copy(
-        update={"n_jobs": ctx.settings.n_jobs, "arm_families": None}
+        update={
+            "n_jobs": ctx.settings.n_jobs,
+            "arm_families": None,
+            "labels": tuple(labels.items()) if labels else None,
+        }
     )
     if ident.status == "possible_effects":
         possible = tuple((p.adjustment_set, p.members, p.zero) for p in ident.possible_sets)

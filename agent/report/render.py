@@ -179,7 +179,9 @@ def effect_sentence(effect: EffectEstimate) -> str:
             f"{effect.outcome} {contrast_words(effect)} is {fmt(effect.estimate)} (95% CI "
             f"{fmt(effect.ci_low)} to {fmt(effect.ci_high)}), {how}"
         )
-    if effect.att is not None and effect.strategy == "backdoor" and effect.estimand == "ATE":
+    if effect.contrasts:
+        pass  # every level's ATT, ATE and ATC are in the tables
+    elif effect.att is not None and effect.strategy == "backdoor" and effect.estimand == "ATE":
         text += (
             f"; among the treated it is {fmt(effect.att)} (95% CI {fmt(effect.att_ci_low)} to "
             f"{fmt(effect.att_ci_high)})"
@@ -191,7 +193,8 @@ def effect_sentence(effect: EffectEstimate) -> str:
                 f"; over every row covered it is {fmt(ate.estimate)} (95% CI {fmt(ate.ci_low)} "
                 f"to {fmt(ate.ci_high)})"
             )
-    text += f". The unadjusted contrast is {fmt(effect.naive_estimate)}."
+    first = f" ({contrast_words(effect)[1:-1]})" if effect.contrasts else ""
+    text += f". The unadjusted contrast{first} is {fmt(effect.naive_estimate)}."
     if effect.trimming is not None:
         text += (
             f" {effect.trimming.rows_dropped:,} rows without overlap between the groups were "

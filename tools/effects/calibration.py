@@ -13,6 +13,8 @@ robustness (Zhao & Percival 2017) and removes the mean imbalance the propensity 
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from scipy.optimize import minimize
 
@@ -40,14 +42,20 @@ def calibrate(base: np.ndarray, x: np.ndarray, target: np.ndarray) -> tuple[np.n
         total = w.sum()
         return float(top + np.log(total)), (w[:, None] * z).sum(axis=0) / total
 
-    found = minimize(
-        dual,
-        np.zeros(z.shape[1]),
-        jac=True,
-        method="BFGS",
-        options={"gtol": 1e-9, "maxiter": 1000},
-    )
-    a = log_base + z @ found.x
+    # no solution (a target outside the covariates' range) sends lambda to infinity: the
+    # overflow on the way is expected and answered by the fallback below
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        found = minimize(
+            dual,
+            np.zeros(z.shape[1]),
+            jac=True,
+            method="BFGS",
+            options={"gtol": 1e-9, "maxiter": 1000},
+        )
+        a = log_base + z @ found.x
+    if not np.isfinite(a).all():
+        return base, False
     w = np.exp(a - a.max())
     gap = np.abs((w[:, None] * z).sum(axis=0) / w.sum()).max()
     if not np.isfinite(gap) or gap > TOLERANCE:

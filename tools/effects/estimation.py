@@ -135,6 +135,8 @@ def estimate_effect(
     ATT with 95% intervals on the rows with overlap, and (with `summary`) the per-row CATE of
     the candidate chosen out of sample, for every row."""
     started = time.perf_counter()
+    if labels is None and params.labels is not None:
+        labels = dict(params.labels)
     tdata = treatment_data(frame[treatment], labels, params.reference, params.dose)
     if params.estimand != "ATE" and not tdata.discrete:
         raise InputError(
@@ -318,7 +320,7 @@ def estimate_possible_effects(
 ) -> EffectEstimate:
     """IDA-style: the effect under each distinct adjustment set of an equivalence class, one
     headline fit per set; no single number is reported."""
-    tdata = treatment_data(frame[treatment], labels)
+    tdata = treatment_data(frame[treatment], labels, params.reference, params.dose)
     y = frame[outcome].astype(float).to_numpy()
     effects = []
     methods = set()
