@@ -17,6 +17,28 @@ from tools.effects.cate import LABELS
 from tools.numbers import num
 from tools.types import EffectEstimate
 
+ESTIMAND_WORDS = {
+    "ATE": "average effect",
+    "ATT": "average effect among the treated (ATT)",
+    "ATC": "average effect among the controls (ATC)",
+}
+
+
+def contrasts_sentence(effect: EffectEstimate) -> str:
+    """A multi-valued treatment: every level against the reference, with the multiplicity note."""
+    ref = effect.treatment_coding.get("reference")
+    parts = "; ".join(
+        f"{c.level} vs {ref}: {num(c.estimate)} (95% CI {num(c.ci_low)} to {num(c.ci_high)})"
+        for c in effect.contrasts
+    )
+    k = len(effect.contrasts)
+    return (
+        f"The estimated {ESTIMAND_WORDS[effect.estimand]} of each level of {effect.treatment} on "
+        f"{effect.outcome} against {ref}: {parts}. These are {k} comparisons: the chance that "
+        f"at least one 95% interval misses its truth is higher than 5%; intervals that hold "
+        f"together (Bonferroni, 95% for all {k}) are in the table."
+    )
+
 
 @dataclass
 class Block:

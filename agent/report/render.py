@@ -17,7 +17,7 @@ from typing import Any
 import jinja2
 
 from agent.llm.base import LLMClient
-from agent.report.diagnostics import as_dict, sections
+from agent.report.diagnostics import ESTIMAND_WORDS, as_dict, contrasts_sentence, sections
 from agent.report.figures import draw_cate_png, draw_graph_png
 from agent.report.result import all_warnings, assumptions, build_result
 from agent.revision import MAX_ROUNDS
@@ -133,13 +133,6 @@ def critique_sentence(state: AnalysisState) -> str:
     return text
 
 
-ESTIMAND_WORDS = {
-    "ATE": "average effect",
-    "ATT": "average effect among the treated (ATT)",
-    "ATC": "average effect among the controls (ATC)",
-}
-
-
 def contrast_words(effect: EffectEstimate) -> str:
     if effect.treatment_kind == "binary":
         return f"({effect.treatment_coding['treated']!s} vs {effect.treatment_coding['control']!s})"
@@ -147,22 +140,6 @@ def contrast_words(effect: EffectEstimate) -> str:
         first = effect.contrasts[0].level if effect.contrasts else "the first level"
         return f"({first} vs {effect.treatment_coding.get('reference')!s})"
     return f"per unit increase of {effect.treatment}"
-
-
-def contrasts_sentence(effect: EffectEstimate) -> str:
-    """A multi-valued treatment: every level against the reference, with the multiplicity note."""
-    ref = effect.treatment_coding.get("reference")
-    parts = "; ".join(
-        f"{c.level} vs {ref}: {fmt(c.estimate)} (95% CI {fmt(c.ci_low)} to {fmt(c.ci_high)})"
-        for c in effect.contrasts
-    )
-    k = len(effect.contrasts)
-    return (
-        f"The estimated {ESTIMAND_WORDS[effect.estimand]} of each level of {effect.treatment} on "
-        f"{effect.outcome} against {ref}: {parts}. These are {k} comparisons: the chance that "
-        f"at least one 95% interval misses its truth is higher than 5%; intervals that hold "
-        f"together (Bonferroni, 95% for all {k}) are in the table."
-    )
 
 
 def effect_sentence(effect: EffectEstimate) -> str:
