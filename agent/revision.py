@@ -149,6 +149,17 @@ def _other_nuisance(state: AnalysisState) -> str | None:
     return None if used == {"gradient_boosting"} else "gradient_boosting"
 
 
+def _user_fixed_nuisance(state: AnalysisState) -> bool:
+    """The user set the nuisance models in chat (`/estimator linear`, `/nuisance ...`): a
+    revision does not override them."""
+    return state.plan.nuisance != "select" and any(
+        r.node == "chat"
+        and r.summary.startswith(("/estimator", "/nuisance"))
+        and "nuisance" in r.summary
+        for r in state.trail
+    )
+
+
 def _switch_nuisance(plan: Plan, state: AnalysisState) -> tuple[Plan, str]:
     new = _other_nuisance(state) or "gradient_boosting"
     used = state.effect.diagnostics.get("nuisance_y", plan.nuisance) if state.effect else "?"
@@ -243,6 +254,7 @@ MENU: dict[ActionName, MenuItem] = {
             s.effect is not None
             and _other_nuisance(s) is not None
             and s.plan.nuisance != _other_nuisance(s)
+            and not _user_fixed_nuisance(s)
         ),
         _switch_nuisance,
     ),

@@ -186,6 +186,24 @@ def small_csv(tmp_path):
             ["{small}", "--treatment", "treat", "--outcome", "income", "--drop", "treat"],
             "--drop names 'treat'",
         ),
+        (["{small}", "--estimand", "late"], "--estimand 'late' is not one of"),
+        (["{small}", "--estimator", "magic"], "--estimator 'magic' is not a candidate"),
+        (
+            ["{small}", "--treatment", "label", "--outcome", "income", "--estimator", "forest"],
+            "--estimator causal_forest_dml does not fit here (a multivalued treatment)",
+        ),
+        (
+            ["{small}", "--treatment", "label", "--outcome", "income", "--reference", "z"],
+            "--reference 'z' is not a level of treatment 'label'; its levels are: a, b, c",
+        ),
+        (
+            ["{small}", "--treatment", "age", "--outcome", "income", "--estimand", "att"],
+            "--estimand att needs a binary or multi-valued treatment",
+        ),
+        (
+            ["{small}", "--treatment", "treat", "--outcome", "income", "--modifiers", "agee"],
+            "--modifiers agee: not analysed column(s)",
+        ),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(small_csv, tmp_path, args, message):
