@@ -150,14 +150,9 @@ def _other_nuisance(state: AnalysisState) -> str | None:
 
 
 def _user_fixed_nuisance(state: AnalysisState) -> bool:
-    """The user set the nuisance models in chat (`/estimator linear`, `/nuisance ...`): a
-    revision does not override them."""
-    return state.plan.nuisance != "select" and any(
-        r.node == "chat"
-        and r.summary.startswith(("/estimator", "/nuisance"))
-        and "nuisance" in r.summary
-        for r in state.trail
-    )
+    """The user set the nuisance models (`/estimator linear`, `/nuisance ...`): a revision does
+    not override them."""
+    return state.request.nuisance not in (None, "select")
 
 
 def _switch_nuisance(plan: Plan, state: AnalysisState) -> tuple[Plan, str]:

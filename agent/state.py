@@ -67,6 +67,9 @@ class AnalysisRequest(Model):
     estimator: str = "auto"
     """The per-row effect (CATE) model (`--estimator`): an `EstimatorName`, or `auto` to choose
     it out of sample. Honoured by every estimate, chat re-runs and critique refits included."""
+    nuisance: Literal["select", "gradient_boosting", "linear"] | None = None
+    """Nuisance models the user fixed (chat `/estimator linear`, `/nuisance`); None: the plan's
+    rules decide. A revision never overrides them."""
     reference: str | None = None
     """Discrete treatment: the level every contrast is against (`--reference`)."""
     dose: bool = False

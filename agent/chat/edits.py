@@ -158,10 +158,9 @@ def answer_question(state: AnalysisState, variable: str, answer: str) -> Analysi
 
 def set_estimator(state: AnalysisState, word: str) -> tuple[AnalysisState, str]:
     """Choose the per-row effect model (any candidate, or auto) and, for the chat words
-    `linear` / `boosting` / `auto`, the nuisance models too; estimation onwards is stale. Returns
-    the new state and what was set, in words."""
-    if state.plan is None:
-        raise InputError("there is no plan yet: /run the analysis first, then change the estimator")
+    `linear` / `boosting` / `auto`, the nuisance models too (kept in the request, so they hold
+    before the first run and after a re-plan); estimation onwards is stale. Returns the new
+    state and what was set, in words."""
     estimator, nuisance = CHAT_ESTIMATORS.get(word, (estimator_name(word), None))
     said = []
     request, plan = state.request, state.plan
@@ -173,15 +172,19 @@ def set_estimator(state: AnalysisState, word: str) -> tuple[AnalysisState, str]:
             else f"estimator {LABELS[estimator]}"
         )
     if nuisance is not None:
-        rationale = [*plan.rationale, f"nuisance models set to {nuisance} by the user in chat"]
-        plan = plan.model_copy(update={"nuisance": nuisance, "rationale": rationale})
+        request = request.model_copy(update={"nuisance": nuisance})
+        if plan is not None:
+            rationale = [*plan.rationale, f"nuisance models set to {nuisance} by the user in chat"]
+            plan = plan.model_copy(update={"nuisance": nuisance, "rationale": rationale})
         said.append(
             "nuisance models chosen by cross-validation"
             if nuisance == "select"
             else f"{nuisance.replace('_', ' ')} nuisance models"
         )
     words = " with ".join(said)
-    state = invalidate(state.model_copy(update={"request": request, "plan": plan}), "estimate")
+    state = state.model_copy(update={"request": request, "plan": plan})
+    if plan is not None:
+        state = invalidate(state, "estimate")
     return with_record(state, f"/estimator {word}: {words}"), words
 
 
@@ -189,12 +192,16 @@ def set_nuisance(state: AnalysisState, word: str) -> tuple[AnalysisState, str]:
     """The nuisance models alone (auto: chosen by cross-validation)."""
     if word not in NUISANCES:
         raise InputError(f"unknown nuisance setting {word!r}; choose one of {', '.join(NUISANCES)}")
-    if state.plan is None:
-        raise InputError("there is no plan yet: /run the analysis first")
     nuisance = NUISANCES[word]
-    rationale = [*state.plan.rationale, f"nuisance models set to {nuisance} by the user in chat"]
-    plan = state.plan.model_copy(update={"nuisance": nuisance, "rationale": rationale})
-    state = invalidate(state.model_copy(update={"plan": plan}), "estimate")
+    request = state.request.model_copy(update={"nuisance": nuisance})
+    state = state.model_copy(update={"request": request})
+    if state.plan is not None:
+        rationale = [
+            *state.plan.rationale,
+            f"nuisance models set to {nuisance} by the user in chat",
+        ]
+        plan = state.plan.model_copy(update={"nuisance": nuisance, "rationale": rationale})
+        state = invalidate(state.model_copy(update={"plan": plan}), "estimate")
     words = f"nuisance models: {nuisance.replace('_', ' ')}"
     return with_record(state, f"/nuisance {word}: {words}"), words
 

@@ -160,7 +160,10 @@ def _estimator_why(state: AnalysisState, topic: str = "") -> list[str]:
     if scores:
         for key, losses in scores.items():
             label = "treatment" if key == "t" else _outcome_label(key, effect)
-            family = str(families.get(key, "?")).replace("_", " ")
+            family = families.get(key) or effect.diagnostics.get("att_outcome_family") or "?"
+            family = str(family).replace("_", " ")
+            if key.endswith("_att"):
+                label = "control outcome for the ATT (weighted toward the treated)"
             ranked = ", ".join(f"{name.replace('_', ' ')} {fmt(v)}" for name, v in losses.items())
             lines.append(
                 f"the {label} model is {family}: the simplest family within one standard error "

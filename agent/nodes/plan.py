@@ -304,6 +304,9 @@ def plan(state: AnalysisState, ctx: RunContext) -> Step:
             chosen.rationale.insert(
                 1, f"the LLM chose {chosen.discovery_algorithm} over the rules' {rules_algorithm}"
             )
+    if req.nuisance is not None:
+        chosen.nuisance = req.nuisance
+        chosen.rationale.append(f"nuisance models set to {req.nuisance} by the user")
     if user_graph is not None and req.graph_mode == "replace":
         chosen.rationale.insert(0, f"the user graph {req.graph_path} replaces discovery")
     if rule:
