@@ -216,6 +216,11 @@ def analyze(
     llm_strict: bool = False,
     no_cache: bool = False,
     name: str | None = None,
+    estimand: Literal["ate", "att", "atc"] = "ate",
+    estimator: str = "auto",
+    reference: str | None = None,
+    dose: bool = False,
+    modifiers: Sequence[str] | str | None = None,
 ) -> Analysis:
     """Analyse a table (a CSV/TSV/Parquet path or a DataFrame) as `agent analyze` does.
 
@@ -251,6 +256,11 @@ def analyze(
             max_rows=settings.max_rows,
             out_dir=str(folder),
             drop=drop,
+            estimand=estimand,
+            estimator=estimator,
+            reference=reference,
+            dose=dose,
+            modifiers=modifiers,
         )
         check_out_dir(folder)
         ctx = RunContext(settings=settings, llm=make_llm(settings), tables=tables)

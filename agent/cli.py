@@ -25,10 +25,10 @@ from agent.context import RunContext
 from agent.llm.base import LLMClient
 from agent.llm.factory import build_client, doctor_report
 from agent.report.render import check_out_dir, choose_out_dir
+from agent.request import steering_fields
 from agent.run import run_analysis
 from agent.state import AnalysisRequest
 from tools.discovery import ALGORITHMS
-from tools.effects.cate import estimator_name
 from tools.errors import AgentError, InputError
 
 app = typer.Typer(
@@ -220,13 +220,9 @@ def analyze(
             check_choice("--algorithm", algorithm, DISCOVERY_ALGORITHMS)
         if prior_samples < 1:
             raise InputError(f"--prior-samples must be at least 1 (got {prior_samples})")
-        check_choice("--estimand", estimand.lower(), ("ate", "att", "atc"))
-        estimator = estimator_name(estimator)
-        if treatment is None and question is None and (reference or dose or modifiers):
-            raise InputError(
-                "--reference, --dose and --modifiers need an effect: pass --treatment and "
-                "--outcome (or --question)"
-            )
+        steering = steering_fields(
+            estimand, estimator, reference, dose, modifiers, effect=bool(treatment or question)
+        )
         settings = resolve_settings(
             llm=llm,
             base_url=base_url,
@@ -256,13 +252,7 @@ def analyze(
             max_rows=settings.max_rows,
             out_dir=str(out),
             drop=[c.strip() for c in (drop or "").split(",") if c.strip()],
-            estimand=estimand.lower(),
-            estimator=estimator,
-            reference=reference,
-            dose=dose,
-            modifiers=None
-            if modifiers is None
-            else [c.strip() for c in modifiers.split(",") if c.strip()],
+            **steering,
         )
         ctx = RunContext(settings=settings, llm=make_llm(settings), progress=ProgressPrinter(err))
     state = _run_cli(request, ctx)

@@ -153,3 +153,13 @@ def test_e_value_formulas():
 def test_numbers_in_prose_have_no_scientific_notation():
     assert num(1521.3) == "1,521" and num(0.0000123) == "0.0000123"
     assert num(2.5e7) == "25,000,000" and num(None) == "n/a" and num(float("nan")) == "n/a"
+
+
+def test_the_python_api_checks_the_steering_keywords_as_the_cli_does():
+    from agent import api
+
+    frame, _ = _frame(200, 6, lambda x: np.ones(len(x)))
+    with pytest.raises(InputError, match="--estimand 'late' is not one of"):
+        api.analyze(frame, "t", "y", estimand="late")
+    with pytest.raises(InputError, match="--estimator 'magic' is not a candidate"):
+        api.analyze(frame, "t", "y", estimator="magic")
