@@ -40,6 +40,10 @@ def contrasts_sentence(effect: EffectEstimate) -> str:
     )
 
 
+FIGURES = ("love.png", "propensity.png", "sensitivity.png")
+"""The diagnostics figures written next to the report (when they apply)."""
+
+
 @dataclass
 class Block:
     kind: str
