@@ -12,6 +12,7 @@ from typing import Any
 
 import networkx as nx
 
+from tools.numbers import num
 from tools.types import CausalGraph
 
 
@@ -122,7 +123,7 @@ def draw_cate_png(
     fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.2), dpi=110)
     left.hist(cate, bins=min(40, max(10, len(cate) // 25)), color="#8fb3d9", edgecolor="white")
     if ate is not None:
-        left.axvline(ate, color="#c0392b", linewidth=1.5, label=f"average {ate:.3g}")
+        left.axvline(ate, color="#c0392b", linewidth=1.5, label=f"average {num(ate, 3)}")
         left.legend(fontsize=8, frameon=False)
     low, high = min(cate), max(cate)
     if low - 0.25 * (high - low) <= 0 <= high + 0.25 * (high - low):

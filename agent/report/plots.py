@@ -12,6 +12,7 @@ import numpy as np
 
 from agent.report.figures import _pyplot
 from tools.effects.diagnostics import Balance, SensitivityGrid
+from tools.numbers import num
 
 LIGHT, DARK, RED = "#8fb3d9", "#2e6da4", "#c0392b"
 
@@ -94,13 +95,13 @@ def contour_png(grid: SensitivityGrid, treatment: str, outcome: str) -> bytes:
     values = adjusted_estimate(grid, r2_t, r2_y)
     fig, ax = plt.subplots(figsize=(6.0, 4.6), dpi=110)
     lines = ax.contour(r2_t, r2_y, values, levels=10, colors="#555555", linewidths=0.7)
-    ax.clabel(lines, fontsize=7, fmt="%.3g")
+    ax.clabel(lines, fontsize=7, fmt=lambda v: num(v, 3))
     if values.min() < 0 < values.max():
         ax.contour(r2_t, r2_y, values, levels=[0], colors=RED, linewidths=1.6, linestyles="dashed")
     for b in grid.benchmarks:
         ax.scatter(b.r2_treatment, b.r2_outcome, color=DARK, marker="^", zorder=3)
         ax.annotate(
-            f"1x {b.covariate} ({b.adjusted_estimate:.3g})",
+            f"1x {b.covariate} ({num(b.adjusted_estimate, 3)})",
             (b.r2_treatment, b.r2_outcome),
             fontsize=7,
             xytext=(4, 4),
@@ -108,7 +109,7 @@ def contour_png(grid: SensitivityGrid, treatment: str, outcome: str) -> bytes:
         )
     ax.scatter(0, 0, color="black", marker="s", zorder=3)
     ax.annotate(
-        f"estimate {grid.estimate:.3g}",
+        f"estimate {num(grid.estimate, 3)}",
         (0, 0),
         fontsize=7,
         xytext=(4, 4),
