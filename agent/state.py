@@ -77,6 +77,10 @@ class AnalysisRequest(Model):
     modifiers: list[str] | None = None
     """Columns that may modify the effect (`--modifiers`, EconML's X); the other adjusted columns
     are controls only. None: every adjusted column may modify it."""
+    batch_pairs: tuple[tuple[str, str], ...] = ()
+    """Every (treatment, outcome) pair of a batch (`--pairs`, agent/batch.py): the profile keeps
+    all their columns and discovery assumes every pair's edge, so one profile and one discovery
+    (shared through `RunContext.memo`) serve every pair."""
 
 
 class InputInfo(Model):
