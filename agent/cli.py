@@ -232,7 +232,12 @@ def analyze(
         if prior_samples < 1:
             raise InputError(f"--prior-samples must be at least 1 (got {prior_samples})")
         steering = steering_fields(
-            estimand, estimator, reference, dose, modifiers, effect=bool(treatment or question)
+            estimand,
+            estimator,
+            reference,
+            dose,
+            modifiers,
+            effect=bool(treatment or question or pairs),
         )
         settings = resolve_settings(
             llm=llm,
