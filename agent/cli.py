@@ -26,6 +26,7 @@ from agent.context import RunContext
 from agent.llm.base import LLMClient
 from agent.llm.factory import build_client, doctor_report
 from agent.report.render import check_out_dir, choose_out_dir
+from agent.request import steering_fields
 from agent.run import run_analysis
 from agent.state import AnalysisRequest
 from tools.discovery import ALGORITHMS
@@ -208,6 +209,30 @@ def analyze(
             help="Comma-separated columns to leave out (ids, leakage, ground-truth columns)."
         ),
     ] = None,
+    estimand: Annotated[
+        str, typer.Option(help="What the headline answers: ate, att (the treated) or atc.")
+    ] = "ate",
+    estimator: Annotated[
+        str,
+        typer.Option(
+            help="Per-row effect model: auto (chosen out of sample) or linear_dml, "
+            "causal_forest_dml, dr_learner, s_learner, t_learner, x_learner."
+        ),
+    ] = "auto",
+    reference: Annotated[
+        str | None,
+        typer.Option(help="Treatment level every contrast is against (discrete treatment)."),
+    ] = None,
+    dose: Annotated[
+        bool, typer.Option("--dose", help="Read integer treatment codes as a dose, not levels.")
+    ] = False,
+    modifiers: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated columns that may modify the effect (EconML's X); the other "
+            "adjusted columns are controls only. Default: every adjusted column."
+        ),
+    ] = None,
     llm: LLMOption = None,
     base_url: BaseUrlOption = None,
     llm_strict: StrictOption = False,
@@ -240,6 +265,14 @@ def analyze(
             check_choice("--algorithm", algorithm, DISCOVERY_ALGORITHMS)
         if prior_samples < 1:
             raise InputError(f"--prior-samples must be at least 1 (got {prior_samples})")
+        steering = steering_fields(
+            estimand,
+            estimator,
+            reference,
+            dose,
+            modifiers,
+            effect=bool(treatment or question or pairs),
+        )
         settings = resolve_settings(
             llm=llm,
             base_url=base_url,
@@ -278,6 +311,7 @@ def analyze(
             max_rows=settings.max_rows,
             out_dir=str(out),
             drop=[c.strip() for c in (drop or "").split(",") if c.strip()],
+            **steering,
         )
         ctx = RunContext(settings=settings, llm=make_llm(settings), progress=ProgressPrinter(err))
         if pairs is not None:
