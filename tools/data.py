@@ -166,6 +166,7 @@ def profile_table(
     leakage, ground-truth columns) are excluded whatever they look like.
     """
     frame = table.frame
+    keep = tuple(dict.fromkeys(keep))  # a repeated name would select a column twice below
     check_drop(drop, list(frame.columns), keep)
     warnings: list[str] = list(table.notes)
     columns: list[ColumnProfile] = []
@@ -286,13 +287,21 @@ def require_column(name: str, columns: list[str] | tuple[str, ...], role: str) -
     raise InputError(f"{role} {name!r} is not a column{suggestion}")
 
 
+def check_distinct_roles(treatment: str | None, outcome: str | None) -> None:
+    """One column cannot be both the cause and the effect under study."""
+    if treatment is not None and treatment == outcome:
+        raise InputError(
+            f"treatment and outcome must differ (both are {treatment!r}); "
+            "pass two different columns"
+        )
+
+
 def check_roles(table: Table, profile: DataProfile, treatment: str, outcome: str) -> None:
     """Reject a treatment/outcome pair that cannot be analysed, with the reason and the fix."""
     names = tuple(table.frame.columns)
     require_column(treatment, names, "treatment")
     require_column(outcome, names, "outcome")
-    if treatment == outcome:
-        raise InputError("treatment and outcome are the same column; pass two different columns")
+    check_distinct_roles(treatment, outcome)
     t_col, y_col = profile.column(treatment), profile.column(outcome)
     if t_col.type == "empty" or t_col.n_unique < 2:
         raise InputError(
