@@ -387,10 +387,10 @@ def chat(
     llm_strict: StrictOption = False,
     no_cache: NoCacheOption = False,
 ) -> None:
-    """Talk over one kept analysis: set the question, edit the graph, re-run, report.
+    """A kept conversation over one analysis: edit, re-run, report.
 
-    A conversation over one analysis that is kept: set the question, look at the graph, edit it,
-    re-run what changed, write the report. Sessions live in $XDG_DATA_HOME/causal-agent.
+    Set the question, look at the graph, edit it, re-run what changed, write the report.
+    Sessions live in $XDG_DATA_HOME/causal-agent.
     """
     from agent.config import resolve_settings
     from agent.context import RunContext

@@ -63,9 +63,9 @@ def test_help_shows_no_bool_type_for_flags():
 
 
 def test_chat_summary_is_one_line_and_models_is_cladder_only():
-    root = run("--help").output
+    root = CliRunner().invoke(app, ["--help"], terminal_width=80).output
     chat_line = next(line for line in root.splitlines() if line.strip().startswith("chat"))
-    assert chat_line.rstrip().endswith(".")  # a whole sentence, not cut mid-way
+    assert chat_line.rstrip().endswith(".") and "..." not in chat_line  # not cut mid-way
     assert "--models" not in run("eval", "corr2cause", "--help").output
     assert "--models" in run("eval", "cladder", "--help").output
 
