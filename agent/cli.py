@@ -219,13 +219,6 @@ def analyze(
         if prior_samples < 1:
             raise InputError(f"--prior-samples must be at least 1 (got {prior_samples})")
         check_seed(seed)
-        # The flags are checked: now load the machinery (seconds), then the data-dependent checks.
-        from agent.context import RunContext
-        from agent.report.render import check_out_dir, choose_out_dir
-        from agent.state import AnalysisRequest
-        from tools.data import check_distinct_roles
-
-        check_distinct_roles(treatment, outcome)
         settings = resolve_settings(
             llm=llm,
             base_url=base_url,
@@ -234,6 +227,13 @@ def analyze(
             max_rows=max_rows,
             quiet=quiet,
         )
+        # The flags are checked: now load the machinery (seconds), then the data-dependent checks.
+        from agent.context import RunContext
+        from agent.report.render import check_out_dir, choose_out_dir
+        from agent.state import AnalysisRequest
+        from tools.data import check_distinct_roles
+
+        check_distinct_roles(treatment, outcome)
         if out is None:
             out = choose_out_dir(
                 settings.runs_dir, str(data), datetime.now().strftime("%Y%m%d-%H%M%S")
