@@ -88,9 +88,25 @@ def resolve_settings(
     )
 
 
+NATIVE_THREAD_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "BLIS_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
+
+
 def limit_native_threads() -> None:
     """One native (OpenMP/BLAS) thread per worker: the agent runs its own independent work
     concurrently (bootstrap processes, critique threads), and letting every gradient-boosting fit
     also spawn a thread per core oversubscribes the CPU (measured under load: a 1,500-row
-    estimate took 31.6 s instead of 2.3 s)."""
+    estimate took 31.6 s instead of 2.3 s).
+
+    The CLI imports numpy and scikit-learn only when a command runs, after this is called, so
+    the environment variables the native libraries read when they load are set too (and reach
+    worker processes); `threadpool_limits` covers libraries already loaded."""
+    for name in NATIVE_THREAD_VARIABLES:
+        os.environ[name] = "1"
     threadpool_limits(limits=1)

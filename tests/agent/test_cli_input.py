@@ -1,6 +1,7 @@
 """Bad flag values exit 2 with one line; the CLI answers without loading the heavy libraries."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -43,6 +44,24 @@ def test_a_textual_question_never_loads_the_table_libraries():
     loaded = loaded_after(code)
     assert "langgraph" in loaded  # the question did run through the graph
     assert not loaded & {*HEAVY, "openai"}
+
+
+def test_native_libraries_loaded_after_the_cli_starts_use_one_thread():
+    from agent.config import NATIVE_THREAD_VARIABLES
+
+    env = {k: v for k, v in os.environ.items() if k not in NATIVE_THREAD_VARIABLES}
+    code = (
+        "from agent.cli import main\n"
+        "main()\n"  # the CLI's callback, before any command imports numpy
+        "import numpy, sklearn.ensemble\n"
+        "from threadpoolctl import threadpool_info\n"
+        "print(sorted({i['num_threads'] for i in threadpool_info()}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[1]"
 
 
 def test_the_algorithm_flag_names_exactly_the_registered_algorithms():
