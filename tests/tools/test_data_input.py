@@ -45,6 +45,15 @@ def test_semicolon_file_with_thousands_points_is_not_misread(tmp_path):
     assert table.frame["b"].tolist() == [0.5, 1.5, 2.25]
 
 
+def test_decimal_comma_is_not_taken_for_thousands_next_to_a_percent_column(tmp_path):
+    # three decimals after the comma look like a thousands group; the file decides, not the cell
+    path = tmp_path / "eu.csv"
+    path.write_text("x;rate\n2,041;6.1%\n-2,556;65.2%\n4,102;3.8%\n")
+    table = load_table(path)
+    assert table.frame["x"].tolist() == [2.041, -2.556, 4.102]
+    assert table.frame["rate"].tolist() == [6.1, 65.2, 3.8]
+
+
 @pytest.mark.parametrize("sep,name", [("\t", "tab"), ("|", "pipe")])
 def test_tab_and_pipe_separated_files(frame, tmp_path, sep, name):
     path = tmp_path / "data.csv"

@@ -27,7 +27,7 @@ BOMS = (  # longest first: the UTF-32 LE mark starts with the UTF-16 LE one
 COMMA_DECIMAL = re.compile(r"^[+-]?\d+,\d+$")
 POINT_DECIMAL = re.compile(r"^[+-]?\d+\.\d+$")
 POINT_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+(,\d+)?$")
-UNITS = re.compile(r"[\s%$€£¥]")
+BARE = re.compile(r"^[+-]?[\d.,]*\d$")
 
 
 @dataclass(frozen=True)
@@ -119,6 +119,7 @@ def detect_decimal_comma(text: str, delimiter: str) -> bool:
     if delimiter == ",":
         return False
     rows = csv.reader(io.StringIO(text), delimiter=delimiter)
-    cells = [UNITS.sub("", c) for row in rows for c in row]
+    # Bare numbers only: "6.1%" or "$1.50" are judged column by column (tools/data/numbers.py).
+    cells = [c.strip() for row in rows for c in row if BARE.match(c.strip())]
     eu = sum(bool(COMMA_DECIMAL.match(c) or (POINT_THOUSANDS.match(c) and "," in c)) for c in cells)
     return eu > 0 and all(POINT_THOUSANDS.match(c) for c in cells if POINT_DECIMAL.match(c))
