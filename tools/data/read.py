@@ -49,7 +49,7 @@ NULL_VALUES = sorted(
 )
 """What pandas reads as missing, so that switching readers changed no value."""
 INDEX_COLUMN = re.compile(r"^__index_level_\d+__$")
-CONVERSION_ERROR = re.compile(r"In CSV column #(\d+): CSV conversion error")
+CONVERSION_ERROR = re.compile(r"In CSV column #(\d+): (?:Row #\d+: )?CSV conversion error")
 
 
 @dataclass(frozen=True)
@@ -185,9 +185,10 @@ def _read_csv(path: Path, head: bytes, reading: _Reading) -> Any:
         except pa.ArrowInvalid as err:
             message = str(err).strip().splitlines()[0]
             retype = CONVERSION_ERROR.search(message)
-            if retype is None:
+            name = header[int(retype.group(1))] if retype else None
+            if name is None or name in types:
                 raise InputError(f"could not read {path}: {message}") from err
-            types[header[int(retype.group(1))]] = pa.string()
+            types[name] = pa.string()
         except (OSError, UnicodeError) as err:
             raise InputError(f"could not read {path}: {err}") from err
     raise InputError(f"could not read {path}: too many columns change type after the start")
