@@ -185,7 +185,8 @@ def _read_csv(path: Path, head: bytes, reading: _Reading) -> Any:
         except pa.ArrowInvalid as err:
             message = str(err).strip().splitlines()[0]
             retype = CONVERSION_ERROR.search(message)
-            name = header[int(retype.group(1))] if retype else None
+            index = int(retype.group(1)) if retype else len(header)
+            name = header[index] if index < len(header) else None
             if name is None or name in types:
                 raise InputError(f"could not read {path}: {message}") from err
             types[name] = pa.string()
