@@ -11,6 +11,8 @@ from agent.llm.base import LLMClient
 from tools.types import DataProfile
 
 if TYPE_CHECKING:  # pandas is loaded when a table is, not by every command that builds a context
+    import pandas as pd
+
     from tools.data import Prepared, Table
 
 ProgressFn = Callable[[str, str, dict], None]
@@ -23,18 +25,27 @@ def no_progress(node: str, event: str, info: dict) -> None:
 
 @dataclass
 class TableCache:
-    """Loads the table once per run; nodes ask for it by path instead of carrying it in state."""
+    """Loads the table once per run; nodes ask for it by path instead of carrying it in state.
 
+    `frames` holds tables handed over in memory (the Python API), by the name that stands in
+    for their path in the request; they are checked like files but never written or read."""
+
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
     _tables: dict[tuple, Table] = field(default_factory=dict)
     _prepared: dict[tuple, Prepared] = field(default_factory=dict)
     _derived: dict[tuple, object] = field(default_factory=dict)
 
     def table(self, path: str, max_rows: int | None, seed: int) -> Table:
         from tools.data import load_table
+        from tools.frames import table_from_frame
 
         key = (path, max_rows, seed)
         if key not in self._tables:
-            self._tables[key] = load_table(path, max_rows=max_rows, seed=seed)
+            if path in self.frames:
+                table = table_from_frame(self.frames[path], path, max_rows=max_rows, seed=seed)
+            else:
+                table = load_table(path, max_rows=max_rows, seed=seed)
+            self._tables[key] = table
         return self._tables[key]
 
     def prepared(
