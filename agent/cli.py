@@ -567,6 +567,7 @@ def mcp(
     no_cache: NoCacheOption = False,
 ) -> None:
     """Serve the analysis as MCP tools over stdio, for an assistant that calls tools."""
+    from agent.config import resolve_settings
     from agent.mcp_server import serve  # the mcp SDK is imported only by this command
 
     with user_errors():
