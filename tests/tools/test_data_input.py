@@ -214,3 +214,13 @@ def test_missing_value_tokens_match_pandas(tmp_path):
     expected = pd.read_csv(path)
     assert table.frame["a"].isna().tolist() == expected["a"].isna().tolist()
     assert table.frame["b"].isna().tolist() == expected["b"].isna().tolist()
+
+
+def test_a_dataframe_in_memory_gets_the_same_values_as_its_file():
+    from tools.frames import table_from_frame
+
+    frame = pd.DataFrame({"x": [1.0, np.inf, 3.0] * 10, "rate": ["20.9%", "5%", "1.5%"] * 10})
+    table = table_from_frame(frame, "<DataFrame>")
+    assert table.frame["x"].isna().sum() == 10 and table.frame["rate"].iloc[0] == 20.9
+    assert np.isinf(frame["x"]).sum() == 10  # the caller's frame is untouched
+    assert len(table.notes) == 2

@@ -108,8 +108,7 @@ def load_table(path: str | Path, *, max_rows: int | None = None, seed: int = 0) 
     if rows_original == 0:
         raise InputError(f"data file has a header but no rows: {path}")
     frame.columns = column_names(list(frame.columns), path, reading.notes)
-    _numbers_from_text(frame, reading)
-    _infinities_to_missing(frame, reading.notes)
+    normalise_values(frame, reading.notes, decimal_comma=reading.decimal_comma)
     if max_rows is not None and rows_original > max_rows:
         reading.notes.append(
             f"the table has {rows_original} rows; a seeded random sample of {max_rows} was "
@@ -295,7 +294,14 @@ def column_names(names: list[Any], path: Path, notes: list[str]) -> list[str]:
     return out
 
 
-def _numbers_from_text(frame: pd.DataFrame, reading: _Reading) -> None:
+def normalise_values(frame: pd.DataFrame, notes: list[str], decimal_comma: bool = False) -> None:
+    """In place, with a note each: numbers written as text become numbers, infinities missing
+    (also for a DataFrame handed over in memory, so it is analysed as its CSV would be)."""
+    _numbers_from_text(frame, notes, decimal_comma)
+    _infinities_to_missing(frame, notes)
+
+
+def _numbers_from_text(frame: pd.DataFrame, notes: list[str], decimal_comma: bool) -> None:
     """Text columns holding numbers with units or separators become numeric, with a note."""
     for name in frame.columns:
         values = frame[name]
@@ -303,12 +309,12 @@ def _numbers_from_text(frame: pd.DataFrame, reading: _Reading) -> None:
             continue
         if not (pd.api.types.is_string_dtype(values) or values.dtype == object):
             continue
-        found = to_numbers(name, values, prefer_comma=reading.decimal_comma)
+        found = to_numbers(name, values, prefer_comma=decimal_comma)
         if found is None:
             continue
         if found.values is not None:
             frame[name] = found.values
-        reading.notes.append(found.note)
+        notes.append(found.note)
 
 
 def _infinities_to_missing(frame: pd.DataFrame, notes: list[str]) -> None:
