@@ -179,6 +179,20 @@ def test_line_breaks_in_names_and_blank_names(tmp_path):
     assert any("line breaks" in n for n in table.notes)
 
 
+def test_control_characters_and_binary_files(tmp_path):
+    path = tmp_path / "ansi.csv"
+    path.write_text("\x1b[31mred,y\n1,2\n3,4\n")
+    assert list(load_table(path).frame.columns) == ["?[31mred", "y"]
+    garbage = tmp_path / "garbage.csv"
+    garbage.write_bytes(bytes(range(256)) * 20)
+    with pytest.raises(InputError, match="garbage.csv is not a text table"):
+        load_table(garbage)
+    blank = tmp_path / "blank.csv"
+    blank.write_text("\n\n\n")
+    with pytest.raises(InputError, match="no columns"):
+        load_table(blank)
+
+
 def test_a_column_that_changes_type_after_the_first_block_is_text(tmp_path):
     path = tmp_path / "late.csv"
     lines = ["a,b"] + [f"{i},{i % 3}" for i in range(150_000)] + ["x7,1"]

@@ -149,6 +149,12 @@ def _read_csv(path: Path, head: bytes, reading: _Reading) -> Any:
 
     encoding = detect_encoding(path, head)
     text = sample_text(head, encoding)
+    if not text.strip():
+        raise InputError(f"data file has no columns (only blank lines): {path}")
+    if looks_binary(text):
+        raise InputError(
+            f"{path.name} is not a text table (it holds binary data); export it as CSV or .xlsx"
+        )
     delimiter = detect_delimiter(text, path.suffix.lower())
     reading.decimal_comma = detect_decimal_comma(text, delimiter)
     header = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
@@ -187,11 +193,24 @@ def _read_csv(path: Path, head: bytes, reading: _Reading) -> Any:
             index = int(retype.group(1)) if retype else len(header)
             name = header[index] if index < len(header) else None
             if name is None or name in types:
-                raise InputError(f"could not read {path}: {message}") from err
+                raise InputError(f"could not read {path}: {printable(message)}") from err
             types[name] = pa.string()
         except (OSError, UnicodeError) as err:
             raise InputError(f"could not read {path}: {err}") from err
     raise InputError(f"could not read {path}: too many columns change type after the start")
+
+
+def looks_binary(text: str) -> bool:
+    """Control characters other than tabs and line ends in more than 1% of the sample (and more
+    than a stray few: a terminal colour code in a header is still text)."""
+    control = sum(1 for c in text if c < " " and c not in "\t\r\n")
+    return control > max(4, 0.01 * len(text))
+
+
+def printable(message: str, limit: int = 200) -> str:
+    """A reader's message fit for one terminal line: no control characters, not too long."""
+    clean = "".join(c if c.isprintable() else "?" for c in message)
+    return clean if len(clean) <= limit else clean[: limit - 3] + "..."
 
 
 def _read_parquet(path: Path) -> Any:
@@ -269,16 +288,20 @@ def _read_excel(
 
 
 def column_names(names: list[Any], path: Path, notes: list[str]) -> list[str]:
-    """Names as a user can type them: line breaks and runs of spaces become one space, a blank
-    header gets `unnamed_<position>`; a name used twice is an error (never silently renamed)."""
+    """Names as a user can type them: line breaks and runs of spaces become one space, control
+    characters `?` (a name is echoed to the terminal), a blank header gets `unnamed_<position>`;
+    a name used twice is an error (never silently renamed)."""
     out = []
     for i, raw in enumerate(names):
-        name = " ".join(str(raw).split())
+        name = printable(" ".join(str(raw).split()), limit=10_000)
         if not name:
             name = f"unnamed_{i + 1}"
             notes.append(f"column {i + 1} has no name; it is called {name!r}")
         elif name != str(raw).strip():
-            notes.append(f"column name {str(raw)!r} has line breaks or tabs; read as {name!r}")
+            notes.append(
+                f"column name {str(raw)!r} has line breaks, tabs or control characters; "
+                f"read as {name!r}"
+            )
         out.append(name)
     seen: dict[str, list[int]] = {}
     for i, name in enumerate(out):
