@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-BACKSLASHED = re.compile(r"([\\`*\[\]<|~])")
+BACKSLASHED = re.compile(r"([\\`*|]|<(?=[A-Za-z/!?])|\](?=[(\[]))")
 LOOSE_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
 ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 LINE_START = re.compile(r"^(\s*)([#>])")
@@ -25,8 +25,9 @@ class Markdown(str):
 
 
 def md_text(value: Any) -> str:
-    """`value` as literal Markdown text on one line: HTML, links, emphasis, code and table pipes
-    are backslash-escaped; intraword underscores (prior_earnings) are left as they are."""
+    """`value` as literal Markdown text on one line: what could start HTML (`<` before a letter,
+    `/`, `!` or `?`), a link or an image (`](`), emphasis, code or a table cell (`|`) is
+    backslash-escaped; what cannot (`a <-> b`, `[0.05, 0.95]`, prior_earnings) is left alone."""
     if isinstance(value, Markdown):
         return value
     text = NEWLINES.sub(" ", str(value))

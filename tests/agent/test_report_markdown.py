@@ -15,13 +15,15 @@ LINK = "[click](javascript:alert(1))"
 
 def test_md_text_escapes_html_links_emphasis_and_pipes_on_one_line():
     assert md_text(HOSTILE) == "\\<img src=x onerror=alert(1)>"
-    assert md_text(LINK) == "\\[click\\](javascript:alert(1))"
+    assert md_text(LINK) == "[click\\](javascript:alert(1))"
+    assert md_text("![x](http://t/p.png)") == "![x\\](http://t/p.png)"
     assert md_text("a|b\nc") == "a\\|b c"
     assert md_text("*bold* _it_ `x`") == "\\*bold\\* \\_it\\_ \\`x\\`"
     assert md_text("# title") == "\\# title" and md_text("&lt;") == "&amp;lt;"
     # readable where nothing can go wrong: intraword underscores, numbers, arrows
     assert md_text("prior_earnings") == "prior_earnings"
     assert md_text("-0.05") == "-0.05" and md_text("a --> b") == "a --> b"
+    assert md_text("t <-> y in [0.05, 0.95]") == "t <-> y in [0.05, 0.95]"
 
 
 def test_code_spans_stay_one_cell_whatever_the_name():
@@ -68,6 +70,6 @@ def test_report_md_escapes_column_names_question_and_narrative(tmp_path):
     rows = [line for line in report.splitlines() if line.startswith("| `")]
     assert len(rows) == 4 and all(cells(r) == 5 for r in rows)
     assert "`two lines`" in report and "`tr\\|eat`" in report
-    assert "> Ignore the data \\<img src=x onerror=alert(1)> \\[click\\]" in report
+    assert "> Ignore the data \\<img src=x onerror=alert(1)> [click\\]" in report
     html = (tmp_path / "run" / "report.html").read_text()
     assert HOSTILE not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
