@@ -62,6 +62,10 @@ class AnalysisRequest(Model):
     so a later re-discovery respects them."""
     drop: list[str] = Field(default_factory=list)
     """Columns excluded from the analysis (`--drop`): ids, leakage, ground-truth columns."""
+    batch_pairs: tuple[tuple[str, str], ...] = ()
+    """Every (treatment, outcome) pair of a batch (`--pairs`, agent/batch.py): the profile keeps
+    all their columns and discovery assumes every pair's edge, so one profile and one discovery
+    (shared through `RunContext.memo`) serve every pair."""
 
 
 class InputInfo(Model):
