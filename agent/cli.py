@@ -146,7 +146,7 @@ def check_seed(seed: int) -> None:
 
 @app.command()
 def analyze(
-    data: Annotated[Path, typer.Argument(help="CSV, TSV or Parquet table.")],
+    data: Annotated[Path, typer.Argument(help="CSV, TSV, Parquet or Excel (.xlsx) table.")],
     treatment: Annotated[str | None, typer.Option(help="Treatment column.")] = None,
     outcome: Annotated[str | None, typer.Option(help="Outcome column.")] = None,
     question: Annotated[
@@ -420,7 +420,7 @@ def ask(
 @app.command()
 def chat(
     data: Annotated[
-        Path | None, typer.Argument(help="CSV, TSV or Parquet table (or /data PATH later).")
+        Path | None, typer.Argument(help="CSV, TSV, Parquet or .xlsx table (or /data PATH later).")
     ] = None,
     session: Annotated[
         str | None,
