@@ -552,6 +552,8 @@ def eval_discovery(
     suites = suite or ["synthetic", "real"]
     with user_errors():
         check_seed(seed)
+        for name in suites:
+            check_choice("--suite", name, ("synthetic", "real", "none"))
         benchmarks = select_benchmarks(suites, data, truth, only or [], seed)
         experts = select_experts(suites, only or [])
         if not benchmarks and not experts:

@@ -141,6 +141,8 @@ def test_eval_flags_out_of_range(tmp_path):
     assert result.exit_code == 2 and "--limit must be at least 1" in one_error_line(result)
     result = run("eval", "corr2cause", "--models", "m.json", "--out", out)
     assert result.exit_code == 2 and "cladder suite only" in one_error_line(result)
+    result = run("eval", "discovery", "--suite", "bogus", "--out", str(tmp_path / "d.md"))
+    assert result.exit_code == 2 and "--suite 'bogus' is not one of" in one_error_line(result)
     result = run("eval", "cladder", "--seed", "-3", "--out", out)
     assert result.exit_code == 2 and "--seed" in one_error_line(result)
 
