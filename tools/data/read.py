@@ -125,7 +125,7 @@ def load_table(path: str | Path, *, max_rows: int | None = None, seed: int = 0) 
 
 def _actual_kind(path: Path, head: bytes, kind: str, reading: _Reading) -> str:
     """The format the bytes show; a binary format under a text name is read as what it is."""
-    found = file_kind(head, path.suffix.lower())
+    found = file_kind(head)
     if found is not None and found.kind == "xls":
         raise InputError(
             f"{path.name} is {found.label}, which is not supported: save it as .xlsx or CSV"

@@ -38,7 +38,7 @@ class FileKind:
     label: str
 
 
-def file_kind(head: bytes, suffix: str) -> FileKind | None:
+def file_kind(head: bytes) -> FileKind | None:
     """The format from the magic bytes; None for text (then the suffix decides)."""
     if head.startswith(b"PAR1"):
         return FileKind("parquet", "a Parquet file")
