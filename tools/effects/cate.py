@@ -239,9 +239,9 @@ def cate_table(
     """One row per input row, in input order; `in_overlap` flags the rows the headline covers
     (effects outside support are computed but are extrapolations); `propensity` is the
     cross-fitted P(treated | covariates) that decided it (binary treatment)."""
-    out = pd.DataFrame({"row": np.arange(len(frame))})
-    for column in adjustment:
-        out[column] = frame[column].to_numpy()
+    columns = {"row": np.arange(len(frame))}
+    columns |= {column: frame[column].to_numpy() for column in adjustment}
+    out = pd.DataFrame(columns)  # built at once: column by column fragments a wide frame
     out["in_overlap"] = keep
     if propensity is not None:
         out["propensity"] = propensity
