@@ -5,10 +5,10 @@
 Writes a seeded table (numeric columns, a binary treatment, a three-label text column) as CSV and
 Parquet, then loads each in a fresh process, both with `load_table` (pyarrow, sampled before the
 conversion to pandas) and the way the agent read tables before (`pandas.read_csv`, then
-`DataFrame.sample`; both checksum the file), at the default `--max-rows` (200,000) and with no
-sampling. Prints the peak resident memory (ru_maxrss of the child) and the wall and CPU seconds.
-The baseline of a process that only imports pandas and pyarrow is printed too, so the table's own
-cost can be read off.
+`DataFrame.sample`; both checksum the file), sampled to 200,000 rows and whole (the default
+`--max-rows`, 2,000,000, keeps a 1e6-row table whole). Prints the peak resident memory
+(ru_maxrss of the child) and the wall and CPU seconds. The baseline of a process that only
+imports pandas and pyarrow is printed too, so the table's own cost can be read off.
 """
 
 from __future__ import annotations
