@@ -196,6 +196,30 @@ def analyze(
             help="Comma-separated columns to leave out (ids, leakage, ground-truth columns)."
         ),
     ] = None,
+    estimand: Annotated[
+        str, typer.Option(help="What the headline answers: ate, att (the treated) or atc.")
+    ] = "ate",
+    estimator: Annotated[
+        str,
+        typer.Option(
+            help="Per-row effect model: auto (chosen out of sample) or linear_dml, "
+            "causal_forest_dml, dr_learner, s_learner, t_learner, x_learner."
+        ),
+    ] = "auto",
+    reference: Annotated[
+        str | None,
+        typer.Option(help="Treatment level every contrast is against (discrete treatment)."),
+    ] = None,
+    dose: Annotated[
+        bool, typer.Option("--dose", help="Read integer treatment codes as a dose, not levels.")
+    ] = False,
+    modifiers: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated columns that may modify the effect (EconML's X); the other "
+            "adjusted columns are controls only. Default: every adjusted column."
+        ),
+    ] = None,
     llm: LLMOption = None,
     base_url: BaseUrlOption = None,
     llm_strict: StrictOption = False,
@@ -238,6 +262,16 @@ def analyze(
             max_rows=max_rows,
             quiet=quiet,
         )
+        from agent.request import steering_fields  # loads the estimator registry
+
+        steering = steering_fields(
+            estimand,
+            estimator,
+            reference,
+            dose,
+            modifiers,
+            effect=bool(treatment or question or pairs),
+        )
         # The flags are checked: now load the machinery (seconds), then the data-dependent checks.
         from agent.context import RunContext
         from agent.report.render import check_out_dir, choose_out_dir
@@ -274,6 +308,7 @@ def analyze(
             max_rows=settings.max_rows,
             out_dir=str(out),
             drop=[c.strip() for c in (drop or "").split(",") if c.strip()],
+            **steering,
         )
         ctx = RunContext(settings=settings, llm=make_llm(settings), progress=ProgressPrinter(err))
         if pairs is not None:

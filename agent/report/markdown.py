@@ -47,3 +47,8 @@ def code(value: Any, cell: bool = True) -> Markdown:
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return Markdown(f"{fence}{pad}{text}{pad}{fence}")
+
+
+def cells(values: Any) -> Markdown:
+    """A table row's cells, each escaped, joined by the pipes that separate them."""
+    return Markdown(" | ".join(md_text(v) for v in values))

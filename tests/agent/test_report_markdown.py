@@ -4,7 +4,7 @@ a `|` or a line break in a column name does not split a table row."""
 import re
 
 from agent.llm.offline import OfflineLLM
-from agent.report.markdown import code, md_text
+from agent.report.markdown import cells, code, md_text
 from agent.report.render import write_report
 from agent.state import AnalysisRequest, AnalysisState, InputInfo, NodeRecord
 from tools.types import ColumnProfile, DataProfile
@@ -31,9 +31,10 @@ def test_code_spans_stay_one_cell_whatever_the_name():
     assert code("x`y") == "``x`y``" and code("`x") == "`` `x ``"
     assert code("two\nlines") == "`two lines`"
     assert md_text(code("<b>")) == "`<b>`"  # a code span is not escaped twice
+    assert md_text(cells(["a|b", "<i>", 3])) == "a\\|b | \\<i> | 3"
 
 
-def cells(line: str) -> int:
+def cell_count(line: str) -> int:
     """Cells of a Markdown table row: pipes not escaped by a backslash."""
     return len(re.findall(r"(?<!\\)\|", line)) - 1
 
@@ -68,7 +69,7 @@ def test_report_md_escapes_column_names_question_and_narrative(tmp_path):
     assert "<img" not in outside_code.replace("\\<img", "")
     assert "](javascript" not in outside_code.replace("\\](javascript", "")
     rows = [line for line in report.splitlines() if line.startswith("| `")]
-    assert len(rows) == 4 and all(cells(r) == 5 for r in rows)
+    assert len(rows) == 4 and all(cell_count(r) == 5 for r in rows)
     assert "`two lines`" in report and "`tr\\|eat`" in report
     assert "> Ignore the data \\<img src=x onerror=alert(1)> [click\\]" in report
     html = (tmp_path / "run" / "report.html").read_text()
