@@ -123,6 +123,29 @@ def check_choice(flag: str, value: str, allowed: tuple[str, ...]) -> None:
         raise InputError(f"{flag} {value!r} is not one of: {', '.join(allowed)}")
 
 
+def check_series_flags(
+    time: str | None, unit: str | None, max_lag: int | None, horizon: int, hidden: bool
+) -> None:
+    """The time-series flags need --time, and sensible numbers."""
+    if time is None:
+        given = [
+            flag
+            for flag, on in (
+                ("--unit", unit is not None),
+                ("--max-lag", max_lag is not None),
+                ("--horizon", horizon != 5),
+                ("--hidden-confounders", hidden),
+            )
+            if on
+        ]
+        if given:
+            raise InputError(f"{', '.join(given)} need(s) --time COLUMN (a time-series analysis)")
+    if max_lag is not None and not 1 <= max_lag <= 50:
+        raise InputError(f"--max-lag must be between 1 and 50 (got {max_lag})")
+    if not 0 <= horizon <= 100:
+        raise InputError(f"--horizon must be between 0 and 100 (got {horizon})")
+
+
 @app.command()
 def analyze(
     data: Annotated[Path, typer.Argument(help="CSV, TSV or Parquet table.")],
@@ -179,6 +202,29 @@ def analyze(
     base_url: BaseUrlOption = None,
     llm_strict: StrictOption = False,
     no_cache: NoCacheOption = False,
+    time: Annotated[
+        str | None,
+        typer.Option(
+            help="Time column (dates or integer steps): a lagged time-series analysis; rows are "
+            "ordered by it."
+        ),
+    ] = None,
+    unit: Annotated[
+        str | None, typer.Option(help="Unit column of a panel (with --time): one series per unit.")
+    ] = None,
+    max_lag: Annotated[
+        int | None, typer.Option(help="Largest lag searched (with --time; default: by BIC).")
+    ] = None,
+    horizon: Annotated[
+        int, typer.Option(help="Effects of T(t) on Y(t+h) for h = 0..H (with --time).")
+    ] = 5,
+    hidden_confounders: Annotated[
+        bool,
+        typer.Option(
+            "--hidden-confounders",
+            help="Declare possible hidden common causes (with --time: LPCMCI).",
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
 ) -> None:
     """Analyse a table; writes report.md, report.html and result.json."""
@@ -195,6 +241,7 @@ def analyze(
             check_choice("--algorithm", algorithm, DISCOVERY_ALGORITHMS)
         if prior_samples < 1:
             raise InputError(f"--prior-samples must be at least 1 (got {prior_samples})")
+        check_series_flags(time, unit, max_lag, horizon, hidden_confounders)
         settings = resolve_settings(
             llm=llm,
             base_url=base_url,
@@ -224,6 +271,11 @@ def analyze(
             max_rows=settings.max_rows,
             out_dir=str(out),
             drop=[c.strip() for c in (drop or "").split(",") if c.strip()],
+            time=time,
+            unit=unit,
+            max_lag=max_lag,
+            horizon=horizon,
+            hidden_confounders=hidden_confounders,
         )
         ctx = RunContext(settings=settings, llm=make_llm(settings), progress=ProgressPrinter(err))
     state = _run_cli(request, ctx)
