@@ -478,7 +478,11 @@ def eval_discovery(
         Path | None, typer.Option(help="Its true edges: CSV with source,target columns.")
     ] = None,
     suite: Annotated[
-        list[str] | None, typer.Option(help="synthetic and/or real (default both); none.")
+        list[str] | None,
+        typer.Option(
+            help="synthetic and/or real (default both), or timeseries (seeded VAR processes, "
+            "scored on lagged edges)."
+        ),
     ] = None,
     only: Annotated[
         list[str] | None, typer.Option(help="Keep benchmarks whose name contains this word.")
@@ -501,6 +505,22 @@ def eval_discovery(
     err = Console(stderr=True)
     warnings.filterwarnings("ignore")
     suites = suite or ["synthetic", "real"]
+    unknown = sorted(set(suites) - {"synthetic", "real", "timeseries"})
+    if unknown:
+        fail(err, f"--suite {', '.join(unknown)} is not one of: synthetic, real, timeseries", 2)
+    if "timeseries" in suites:
+        from evals.discovery.timeseries import run_timeseries_suite, timeseries_table
+
+        rows = run_timeseries_suite(
+            seed, only, log=lambda line: err.print(line, highlight=False, soft_wrap=True)
+        )
+        table = timeseries_table(rows)
+        target = out if suites == ["timeseries"] else out.with_name(f"{out.stem}-timeseries.md")
+        target.write_text(table, encoding="utf-8")
+        sys.stdout.write(table)
+        suites = [s for s in suites if s != "timeseries"]
+        if not suites:
+            return
     with user_errors():
         benchmarks = select_benchmarks(suites, data, truth, only or [], seed)
         experts = select_experts(suites, only or [])

@@ -109,7 +109,7 @@ def profile_series(state: AnalysisState, ctx: RunContext) -> Step:
 
 
 def plan_series(state: AnalysisState, ctx: RunContext) -> Step:
-    from tools.timeseries.lags import choose_max_lag
+    from tools.timeseries.lags import choose_max_lag, nonlinear_lag
     from tools.timeseries.select import choose_series_method, series_facts
 
     req, prof = state.request, state.profile
@@ -138,6 +138,8 @@ def plan_series(state: AnalysisState, ctx: RunContext) -> Step:
         req.knowledge_path and load_knowledge(req.knowledge_path).latent
     )
     choice = choose_series_method(series_facts(series, lag.max_lag, latent))
+    if choice.method == "pcmci_nonlinear" and req.max_lag is None:
+        lag = nonlinear_lag(series, lag)
     rationale = [
         f"rows ordered by {req.time!r} ({info.kind}, step {info.step}): lagged discovery, "
         "never an edge from the future to the past (only X(t - lag) -> Y(t), lag >= 0)",

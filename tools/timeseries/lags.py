@@ -40,3 +40,40 @@ def choose_max_lag(series: Series, given: int | None = None) -> LagChoice:
         f"(AIC would choose {criteria['aic']})",
         criteria=criteria,
     )
+
+
+def nonlinear_lag(series: Series, chosen: LagChoice, level: float = 0.01) -> LagChoice:
+    """A linear criterion misses lags that act through a nonlinear link: extend the lag while
+    powers (squares, cubes) of the values at the next lag still explain the residuals of the
+    chosen VAR (F test per variable, Bonferroni), up to the same cap."""
+    import statsmodels.api as sm
+
+    from tools.timeseries.select import lagged_design
+
+    data = longest_unit(series)
+    cap = lag_cap(len(data), data.shape[1])
+    lag = chosen.max_lag
+    while lag < cap:
+        nxt = lag + 1
+        y, past = lagged_design(data, nxt)
+        linear = sm.add_constant(past[:, : lag * data.shape[1]])
+        far = past[:, lag * data.shape[1] :]
+        z = (far - far.mean(0)) / (far.std(0) + 1e-12)
+        powers = sm.add_constant(np.hstack([z**2, z**3]))
+        hits = 0
+        for j in range(data.shape[1]):
+            resid = sm.OLS(y[:, j], linear).fit().resid
+            if sm.OLS(resid, powers).fit().f_pvalue < level / data.shape[1]:
+                hits += 1
+        if not hits:
+            break
+        lag = nxt
+    if lag == chosen.max_lag:
+        return chosen
+    return chosen.model_copy(
+        update={
+            "max_lag": lag,
+            "rule": f"{chosen.rule}; raised to {lag}: powers of the values at lags up to {lag} "
+            "still explain the linear VAR's residuals (a nonlinear link)",
+        }
+    )

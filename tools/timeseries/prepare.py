@@ -14,6 +14,7 @@ either an error naming it and its fix (`SeriesError`, exit 2) or a handling writ
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from functools import reduce
 
@@ -91,7 +92,9 @@ def _positions(times: pd.Series, kind: str, unit: str, name: str) -> tuple[np.nd
     if len(diffs) == 0:
         return np.zeros(len(raw), dtype=int), 1
     if kind == "datetime" and len(raw) >= 3:
-        freq = pd.infer_freq(pd.DatetimeIndex(times))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pandas 3 announces a return type change
+            freq = pd.infer_freq(pd.DatetimeIndex(times))
         if freq is not None:  # calendar frequencies (months, business days) are regular
             return np.arange(len(raw)), int(np.median(diffs))
     step = int(reduce(math.gcd, (int(d) for d in diffs)))

@@ -22,9 +22,16 @@ from tools.timeseries.prepare import Series
 from tools.timeseries.types import SeriesChoice, SeriesFacts, TSMethod
 
 NONLINEAR_STEPS = 1000
-CMI_THRESHOLD = 0.015
+CMI_THRESHOLD = 0.01
 """CMIknn runs without its (slow) shuffle test: a link is kept when its conditional mutual
-information exceeds this many nats (calibrated on seeded nonlinear VARs of 1,000 steps)."""
+information exceeds this many nats (set on seeded nonlinear VARs of 1,000 steps; a shorter
+series gets a threshold larger by sqrt(1000 / steps), as the estimator is noisier)."""
+
+
+def cmi_threshold(steps: int) -> float:
+    return round(CMI_THRESHOLD * max(1.0, (NONLINEAR_STEPS / max(steps, 1)) ** 0.5), 4)
+
+
 NONLINEAR_R2 = 0.02
 
 
@@ -80,9 +87,10 @@ def choose_series_method(facts: SeriesFacts) -> SeriesChoice:
         return SeriesChoice(
             method="pcmci_nonlinear",
             test="cmiknn",
-            alpha=CMI_THRESHOLD,
+            alpha=cmi_threshold(facts.steps),
             subsample=NONLINEAR_STEPS,
-            rule=f"nonlinear ({nl}): PCMCI with the CMIknn test (CMI above {CMI_THRESHOLD} "
+            rule=f"nonlinear ({nl}): PCMCI with the CMIknn test (CMI above "
+            f"{cmi_threshold(facts.steps)} "
             f"nats) on the last {NONLINEAR_STEPS} steps of each unit (the nonparametric test is "
             "slow; lagged edges only)",
             facts=facts,
@@ -113,7 +121,7 @@ def forced_series_choice(facts: SeriesFacts, method: TSMethod) -> SeriesChoice:
     return SeriesChoice(
         method=method,
         test=test,  # type: ignore[arg-type]
-        alpha=CMI_THRESHOLD if method == "pcmci_nonlinear" else 0.01,
+        alpha=cmi_threshold(facts.steps) if method == "pcmci_nonlinear" else 0.01,
         subsample=NONLINEAR_STEPS if method == "pcmci_nonlinear" else None,
         rule=f"{method} forced by the user (the rules would choose {choice.method})",
         facts=facts,
