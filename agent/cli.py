@@ -509,12 +509,16 @@ def eval_discovery(
     if unknown:
         fail(err, f"--suite {', '.join(unknown)} is not one of: synthetic, real, timeseries", 2)
     if "timeseries" in suites:
-        from evals.discovery.timeseries import run_timeseries_suite, timeseries_table
+        from evals.discovery.timeseries import (
+            run_timeseries_suite,
+            summary_table,
+            timeseries_table,
+        )
 
         rows = run_timeseries_suite(
             seed, only, log=lambda line: err.print(line, highlight=False, soft_wrap=True)
         )
-        table = timeseries_table(rows)
+        table = summary_table(rows) + "\n" + timeseries_table(rows)
         target = out if suites == ["timeseries"] else out.with_name(f"{out.stem}-timeseries.md")
         target.write_text(table, encoding="utf-8")
         sys.stdout.write(table)

@@ -186,15 +186,28 @@ def confounded_case(seed: int, n: int = 6, steps: int = 1500) -> VarCase:
     )
 
 
-def timeseries_cases(seed: int = 0) -> list[VarCase]:
-    return [
-        linear_case("linear_gaussian_6x1500", 6, 1500, seed),
-        linear_case("linear_gaussian_8x2000", 8, 2000, seed + 1),
-        linear_case("non_gaussian_6x1500", 6, 1500, seed + 2, gaussian=False),
-        nonlinear_case(seed + 3),
-        confounded_case(seed + 4),
-        linear_case("speed_10x2000", 10, 2000, seed + 5),
-    ]
+REPLICATES = 3
+
+
+def timeseries_cases(seed: int = 0, replicates: int = REPLICATES) -> list[VarCase]:
+    """Each kind with `replicates` seeds (the 10-variable speed case once)."""
+    cases = []
+    for r in range(replicates):
+        s = seed + 10 * r
+        cases += [
+            linear_case(f"linear_gaussian_6x1500/s{s}", 6, 1500, s),
+            linear_case(f"linear_gaussian_8x2000/s{s}", 8, 2000, s + 1),
+            linear_case(f"non_gaussian_6x1500/s{s}", 6, 1500, s + 2, gaussian=False),
+            _renamed(nonlinear_case(s + 3), f"nonlinear_6x1500/s{s}"),
+            _renamed(confounded_case(s + 4), f"hidden_confounder_6x1500/s{s}"),
+        ]
+    return [*cases, linear_case(f"linear_gaussian_10x2000/s{seed}", 10, 2000, seed + 5)]
+
+
+def _renamed(case: VarCase, name: str) -> VarCase:
+    from dataclasses import replace
+
+    return replace(case, name=name)
 
 
 @dataclass(frozen=True)
@@ -279,6 +292,29 @@ def timeseries_table(rows: list[TSRow]) -> str:
         f"{r.resamples} | {r.seconds:.1f} |\n"
         for r in rows
     )
+    return head + body
+
+
+def summary_table(rows: list[TSRow]) -> str:
+    """Per kind of process: mean and lowest F1, and how many runs had every horizon of the
+    known edge's effect within 10% of the peak response."""
+    kinds: dict[str, list[TSRow]] = {}
+    for r in rows:
+        kinds.setdefault(r.case.split("/")[0], []).append(r)
+    head = (
+        "| process | runs | mean F1 | lowest F1 | IRF within 10% at every horizon | "
+        "future->past edges |\n|---|---|---|---|---|---|\n"
+    )
+    body = ""
+    for kind, group in kinds.items():
+        scored = [r for r in group if r.irf_max_error is not None]
+        within = sum(r.irf_max_error <= 0.10 for r in scored)
+        body += (
+            f"| {kind} | {len(group)} | {sum(r.f1 for r in group) / len(group):.3f} | "
+            f"{min(r.f1 for r in group):.3f} | "
+            f"{f'{within} of {len(scored)}' if scored else '-'} | "
+            f"{sum(r.future_to_past for r in group)} |\n"
+        )
     return head + body
 
 

@@ -43,37 +43,42 @@ def choose_max_lag(series: Series, given: int | None = None) -> LagChoice:
 
 
 def nonlinear_lag(series: Series, chosen: LagChoice, level: float = 0.01) -> LagChoice:
-    """A linear criterion misses lags that act through a nonlinear link: extend the lag while
-    powers (squares, cubes) of the values at the next lag still explain the residuals of the
-    chosen VAR (F test per variable, Bonferroni), up to the same cap."""
+    """A linear criterion misses lags that act only through a nonlinear link: extend the lag
+    while the values at the next lag (linear, squared, cubed) still improve a regression on the
+    values at the lags so far (also linear, squared, cubed): a nested F test per variable,
+    Bonferroni over the variables, up to the same cap."""
     import statsmodels.api as sm
 
     from tools.timeseries.select import lagged_design
 
     data = longest_unit(series)
-    cap = lag_cap(len(data), data.shape[1])
+    n = data.shape[1]
+    cap = lag_cap(len(data), n)
     lag = chosen.max_lag
+
+    def basis(values: np.ndarray) -> np.ndarray:
+        z = (values - values.mean(0)) / (values.std(0) + 1e-12)
+        return np.hstack([z, z**2, z**3])
+
     while lag < cap:
-        nxt = lag + 1
-        y, past = lagged_design(data, nxt)
-        linear = sm.add_constant(past[:, : lag * data.shape[1]])
-        far = past[:, lag * data.shape[1] :]
-        z = (far - far.mean(0)) / (far.std(0) + 1e-12)
-        powers = sm.add_constant(np.hstack([z**2, z**3]))
+        y, past = lagged_design(data, lag + 1)
+        near = sm.add_constant(basis(past[:, : lag * n]))
+        full = np.hstack([near, basis(past[:, lag * n :])])
         hits = 0
-        for j in range(data.shape[1]):
-            resid = sm.OLS(y[:, j], linear).fit().resid
-            if sm.OLS(resid, powers).fit().f_pvalue < level / data.shape[1]:
+        for j in range(n):
+            small = sm.OLS(y[:, j], near).fit()
+            large = sm.OLS(y[:, j], full).fit()
+            if large.compare_f_test(small)[1] < level / n:
                 hits += 1
         if not hits:
             break
-        lag = nxt
+        lag += 1
     if lag == chosen.max_lag:
         return chosen
     return chosen.model_copy(
         update={
             "max_lag": lag,
-            "rule": f"{chosen.rule}; raised to {lag}: powers of the values at lags up to {lag} "
-            "still explain the linear VAR's residuals (a nonlinear link)",
+            "rule": f"{chosen.rule}; raised to {lag}: the values at lag {lag} still improve a "
+            "regression on squares and cubes of the nearer lags (a nonlinear link)",
         }
     )
