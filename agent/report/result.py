@@ -211,8 +211,13 @@ def build_result(state: AnalysisState, llm: LLMClient, files: dict[str, str]) ->
             "method": state.discovery.method,
             "nodes": list(graph.nodes),
             "edges": [e.model_dump(mode="json") for e in graph.edges],
-            "algorithm": state.discovery.params.algorithm,
-            "ci_test": state.discovery.params.ci_test,
+            # a series: the lagged method (pcmciplus, pcmci_nonlinear, varlingam, lpcmci)
+            "algorithm": state.discovery.diagnostics.get(
+                "ts_method", state.discovery.params.algorithm
+            ),
+            "ci_test": state.plan.series.test
+            if state.plan is not None and state.plan.series is not None
+            else state.discovery.params.ci_test,
             "alpha": state.discovery.params.alpha,
             "bootstrap": state.discovery.params.bootstrap,
             "source": "user"

@@ -52,6 +52,7 @@ def test_analyze_time_writes_lagged_graph_and_effect_over_time(series_csv, tmp_p
     assert [h["h"] for h in horizons] == [0, 1, 2, 3]
     assert abs(max((h["estimate"] for h in horizons), key=abs)) > 0.2
     assert result["critique"]["verdict"] in ("robust", "fragile", "unreliable")
+    assert result["graph"]["algorithm"] == "pcmciplus" and result["graph"]["ci_test"] == "parcorr"
     report = (out / "report.md").read_text()
     assert "## Effect over time" in report and "Not run: overlap" in report
     assert (out / "effect_over_time.png").exists() and (out / "graph.png").exists()

@@ -175,3 +175,26 @@ def test_simulated_noise_is_seeded():
     a = simulate_linear(b, 50, lambda r, k: r.normal(size=k), np.random.default_rng(2))
     again = simulate_linear(b, 50, lambda r, k: r.normal(size=k), np.random.default_rng(2))
     assert np.array_equal(a, again)
+
+
+def test_tigramite_marks_are_read_once_per_pair_with_direction():
+    from tools.timeseries.discovery import links_to_graph, read_tigramite
+
+    graph = np.full((3, 3, 2), "", dtype="<U3")
+    values = np.zeros((3, 3, 2))
+    graph[0, 1, 0], graph[1, 0, 0] = "<--", "-->"  # b(t) -> a(t)
+    graph[1, 2, 0], graph[2, 1, 0] = "o-o", "o-o"
+    graph[2, 0, 1] = "-->"  # c(t-1) -> a(t)
+    graph[0, 0, 1] = "-->"
+    links = read_tigramite(graph, values, pag=False)
+    edges = {
+        (e.source, e.target, e.lag, e.mark) for e in links_to_graph(("a", "b", "c"), links).edges
+    }
+    assert edges == {
+        ("b", "a", 0, "-->"),
+        ("b", "c", 0, "---"),
+        ("c", "a", 1, "-->"),
+        ("a", "a", 1, "-->"),
+    }
+    pag = {(k.source, k.target, k.mark) for k in read_tigramite(graph, values, pag=True)}
+    assert (1, 2, "o-o") in pag
