@@ -505,9 +505,11 @@ def eval_discovery(
     err = Console(stderr=True)
     warnings.filterwarnings("ignore")
     suites = suite or ["synthetic", "real"]
-    unknown = sorted(set(suites) - {"synthetic", "real", "timeseries"})
+    unknown = sorted(set(suites) - {"synthetic", "real", "timeseries", "none"})
     if unknown:
-        fail(err, f"--suite {', '.join(unknown)} is not one of: synthetic, real, timeseries", 2)
+        fail(
+            err, f"--suite {', '.join(unknown)} is not one of: synthetic, real, timeseries, none", 2
+        )
     if "timeseries" in suites:
         from evals.discovery.timeseries import (
             run_timeseries_suite,
