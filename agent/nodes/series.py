@@ -5,7 +5,7 @@ identify, estimate and critique steps, dispatched here on `request.time` (tools.
   validated into a regular series (errors or reported handling, tools.timeseries.prepare);
 - plan: the maximum lag by BIC (or --max-lag) and the discovery method by the rule of
   tools.timeseries.select, both written into the rationale;
-- discover: one lagged search plus moving-block resamples for edge confidence;
+- discover: one lagged search plus block half-samples for edge confidence;
 - identify: the discovered parents of T(t) are the adjustment set for Y(t + h);
 - estimate: the effect of T(t) on Y(t + h) for h = 0..--horizon, with intervals;
 - critique: the checks that apply to a series (a shifted-treatment placebo, split halves); the
@@ -34,7 +34,7 @@ from tools.timeseries.types import SeriesInfo
 from tools.types import DataProfile, IdentificationResult
 
 RESAMPLE_BUDGET = 8.0
-"""Seconds of wall time (per worker) the block resamples of discovery may take."""
+"""Seconds of wall time (per worker) the block half-samples of discovery may take."""
 
 
 def _table(state: AnalysisState, ctx: RunContext):
@@ -145,7 +145,8 @@ def plan_series(state: AnalysisState, ctx: RunContext) -> Step:
         "never an edge from the future to the past (only X(t - lag) -> Y(t), lag >= 0)",
         lag.rule,
         choice.rule,
-        f"edge confidence from moving-block resamples (time order kept in each block), as many "
+        f"edge confidence from block half-samples (half of the blocks of consecutive time "
+        f"points, without replacement; time order kept in each block), as many "
         f"as fit in {RESAMPLE_BUDGET:g} s per worker (4 to 20)",
     ]
     if treatment:
@@ -193,7 +194,7 @@ def discover_series_step(state: AnalysisState, ctx: RunContext) -> Step:
     lagged = result.diagnostics["lagged_edges"]
     summary = (
         f"{result.method}: {len(graph.edges)} edges ({lagged} lagged between variables) over "
-        f"{len(graph.nodes)} variables; {result.diagnostics['resamples']} block resamples"
+        f"{len(graph.nodes)} variables; {result.diagnostics['resamples']} block half-samples"
     )
     return Step(
         updates={"discovery": result}, summary=summary, warnings=warnings + list(result.warnings)

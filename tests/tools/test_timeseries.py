@@ -18,7 +18,7 @@ from tools.timeseries.effects import effect_over_time, lagged_effect
 from tools.timeseries.irf import propagate
 from tools.timeseries.lags import choose_max_lag
 from tools.timeseries.prepare import SeriesError, detect_time_index, validate_series
-from tools.timeseries.resample import block_resample
+from tools.timeseries.resample import block_halfsample, block_resample
 from tools.timeseries.search import discover_series
 from tools.timeseries.select import choose_series_method, series_facts
 from tools.types import Knowledge
@@ -143,6 +143,11 @@ def test_block_resamples_keep_time_order_inside_blocks():
     blocks = block_resample([unit], 2, np.random.default_rng(0))
     assert sum(len(b) for b in blocks) >= 300
     assert all(np.all(np.diff(b[:, 0]) == 1) for b in blocks)
+    half = block_halfsample([unit, unit[:100] + 1000], 2, np.random.default_rng(0))
+    starts = [b[0, 0] for b in half]
+    assert all(np.all(np.diff(b[:, 0]) == 1) for b in half)  # consecutive inside each block
+    assert len(set(starts)) == len(starts)  # without replacement
+    assert 150 <= sum(len(b) for b in half) <= 215  # about half of the 400 points
 
 
 def test_two_impulse_response_implementations_agree_with_contemporaneous_edges():

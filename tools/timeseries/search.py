@@ -1,5 +1,5 @@
-"""The discovery step for a series: one search with the chosen method, then block-resampled
-edge confidence within a time budget, as a `DiscoveryResult` whose edges carry their lag."""
+"""The discovery step for a series: one search with the chosen method, then edge confidence
+from block half-samples within a time budget, as a `DiscoveryResult` whose edges carry their lag."""
 
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ def discover_series(
         confidence = confidence_for(links, shares, adjacency, count)
     else:
         warnings.append(
-            f"one search took {one:.1f} s: no block resamples fit the {budget:g} s budget, so "
+            f"one search took {one:.1f} s: no block half-samples fit the {budget:g} s budget, so "
             "the edges have no confidence"
         )
     if choice.method == "varlingam" and knowledge is not None and not knowledge.is_empty:
@@ -89,7 +89,7 @@ def discover_series(
             "ts_method": choice.method,
             "max_lag": max_lag,
             "resamples": count,
-            "resampling": "moving blocks (time order kept inside each block)",
+            "resampling": "block half-samples (time order kept inside each block)",
             "lagged_edges": lagged,
             "search_seconds": round(one, 3),
             "resample_seconds": round(seconds, 3),
