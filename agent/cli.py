@@ -58,7 +58,7 @@ NoCacheOption = Annotated[bool, typer.Option("--no-cache", help="Do not use the 
 SeedOption = Annotated[int, typer.Option(help="Seed for every random step.")]
 MaxRowsOption = Annotated[
     int | None,
-    typer.Option(help="Analyse a seeded sample of at most this many rows (default 200000)."),
+    typer.Option(help="Analyse a seeded sample of at most this many rows (default 2000000)."),
 ]
 
 
@@ -226,10 +226,21 @@ def analyze(
         ),
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+    pairs: Annotated[
+        Path | None,
+        typer.Option(
+            help="Batch: a file with one 'treatment,outcome' per line; one report per pair "
+            "plus an index in --out (resumable: pairs already written are skipped)."
+        ),
+    ] = None,
 ) -> None:
     """Analyse a table; writes report.md, report.html and result.json."""
     err = Console(stderr=True, quiet=quiet)
     with user_errors():
+        if pairs is not None and (treatment or outcome or question):
+            raise InputError(
+                "--pairs replaces --treatment/--outcome/--question: pass one or the other"
+            )
         if (treatment is None) != (outcome is None):
             raise InputError(
                 "pass both --treatment and --outcome (or --question alone, or "
@@ -254,7 +265,15 @@ def analyze(
             out = choose_out_dir(
                 settings.runs_dir, str(data), datetime.now().strftime("%Y%m%d-%H%M%S")
             )
-        check_out_dir(out)
+        if pairs is None:
+            check_out_dir(out)
+        elif out.exists() and (
+            not out.is_dir() or (any(out.iterdir()) and not (out / "index.json").exists())
+        ):
+            raise InputError(
+                f"--out {out} exists and is not a batch folder: pass a new or empty folder, "
+                "or the folder of the batch to resume"
+            )
         request = AnalysisRequest(
             data_path=str(data),
             treatment=treatment,
@@ -278,6 +297,15 @@ def analyze(
             hidden_confounders=hidden_confounders,
         )
         ctx = RunContext(settings=settings, llm=make_llm(settings), progress=ProgressPrinter(err))
+        if pairs is not None:
+            from agent.batch import check_pairs, read_pairs
+
+            batch = read_pairs(pairs)
+            table = ctx.tables.table(str(data), settings.max_rows, seed)
+            check_pairs(batch, [str(c) for c in table.frame.columns])
+    if pairs is not None:
+        _run_batch_cli(request, batch, out, ctx)
+        return
     state = _run_cli(request, ctx)
     if state.report is None:
         fail(
@@ -292,6 +320,24 @@ def analyze(
             Console(stderr=True),
             f"step(s) failed: {', '.join(state.failed_nodes)}; the report "
             f"in {state.report.directory} shows what finished",
+            EXIT_FAILED_STEP,
+        )
+
+
+def _run_batch_cli(
+    request: AnalysisRequest, batch: list[tuple[str, str]], out: Path, ctx: RunContext
+) -> None:
+    from agent.batch import run_batch
+
+    with user_errors():
+        results = run_batch(request, batch, out, ctx, run=_run_cli)
+    sys.stdout.write(f"{out}\n")
+    failed = [f"{r.treatment} -> {r.outcome}" for r in results if r.status == "failed"]
+    if failed:
+        fail(
+            Console(stderr=True),
+            f"{len(failed)} of {len(results)} pair(s) failed: {', '.join(failed)}; "
+            f"{out / 'index.md'} lists every pair",
             EXIT_FAILED_STEP,
         )
 
@@ -575,3 +621,21 @@ def eval_effects(
     for line in judging(rows):
         sys.stdout.write(f"{line}\n")
     sys.stdout.write(f"{out}\n")
+
+
+@app.command()
+def mcp(
+    root: Annotated[
+        Path,
+        typer.Option(help="Only tables under this folder may be read (default: the working dir)."),
+    ] = Path("."),
+    llm: LLMOption = None,
+    base_url: BaseUrlOption = None,
+    no_cache: NoCacheOption = False,
+) -> None:
+    """Serve the analysis as MCP tools over stdio, for an assistant that calls tools."""
+    from agent.mcp_server import serve  # the mcp SDK is imported only by this command
+
+    with user_errors():
+        settings = resolve_settings(llm=llm, base_url=base_url, no_cache=no_cache, quiet=True)
+        serve(root, settings)

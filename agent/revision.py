@@ -94,6 +94,10 @@ def _algorithms() -> tuple[str, ...]:
     return get_args(Plan.model_fields["discovery_algorithm"].annotation)
 
 
+def _wide(state: AnalysisState) -> bool:
+    return state.plan is not None and state.plan.screen_fdr is not None
+
+
 def _switch_algorithm(plan: Plan, state: AnalysisState) -> tuple[Plan, str]:
     """The next algorithm (the plan's own candidates first), with the test or score the data
     call for, as `--algorithm` would set them."""
@@ -214,7 +218,8 @@ MENU: dict[ActionName, MenuItem] = {
     "switch_discovery_algorithm": MenuItem(
         "rediscover the graph with another discovery algorithm",
         "elicit",
-        lambda s: _rediscoverable(s) and len(_algorithms()) > 1,
+        # a wide table keeps its screened PC: the other searches do not finish at that width
+        lambda s: _rediscoverable(s) and len(_algorithms()) > 1 and not _wide(s),
         _switch_algorithm,
     ),
     "forbid_implausible_edges": MenuItem(

@@ -74,6 +74,10 @@ class AnalysisRequest(Model):
     """Effects of T(t) on Y(t + h) for h = 0..horizon."""
     hidden_confounders: bool = False
     """The user declares possible hidden common causes: LPCMCI for a series."""
+    batch_pairs: tuple[tuple[str, str], ...] = ()
+    """Every (treatment, outcome) pair of a batch (`--pairs`, agent/batch.py): the profile keeps
+    all their columns and discovery assumes every pair's edge, so one profile and one discovery
+    (shared through `RunContext.memo`) serve every pair."""
 
 
 class InputInfo(Model):
@@ -94,9 +98,15 @@ class Plan(Model):
     candidates: list[Algorithm] = Field(default_factory=list)
     context: str | None = None
     categorical: list[str] = Field(default_factory=list)
+    screen_fdr: float | None = None
+    """Wide tables: the FDR of the marginal screen PC starts from (tools.discovery_screen)."""
+    max_depth: int | None = None
+    """Wide tables: the largest conditioning set PC tries."""
     discovery_rule: str | None = None
     discovery_facts: dict[str, Any] = Field(default_factory=dict)
     bootstrap: int = 20
+    discovery_rows: int | None = None
+    """Discovery (not estimation) runs on a seeded sample of this many rows (None: all)."""
     estimators: list[str] = Field(default_factory=lambda: ["LinearDML"])
     nuisance: Literal["select", "gradient_boosting", "linear"] = "select"
     rationale: list[str] = Field(default_factory=list)

@@ -9,7 +9,7 @@ from agent.nodes.base import Step, node
 from agent.nodes.series import discover_series_step
 from agent.state import AnalysisState
 from tools.discovery import discover as run_discovery
-from tools.discovery_select import SETTINGS
+from tools.discovery_select import SETTINGS, discovery_sample
 from tools.types import DiscoveryParams, DiscoveryResult
 
 
@@ -65,9 +65,24 @@ def discover(state: AnalysisState, ctx: RunContext) -> Step:
             drop_missing=plan.ci_test != "mv_fisherz",
         )
         notes = list(prepared.notes)
-        result = run_discovery(
-            prepared.frame, discovery_params(state, ctx.settings.n_jobs), state.knowledge
+        frame = discovery_sample(prepared.frame, plan.discovery_rows, req.seed)
+        if len(frame) < len(prepared.frame):
+            notes.append(
+                f"discovery used a seeded sample of {len(frame):,} of {len(prepared.frame):,} "
+                "rows (the plan says why); the effect uses every row"
+            )
+        params = discovery_params(state, ctx.settings.n_jobs)
+        key = (
+            "discover",
+            req.data_path,
+            req.max_rows,
+            len(frame),
+            params.model_dump_json(),
+            state.knowledge.model_dump_json() if state.knowledge else None,
         )
+        result = ctx.memo.get(key) or run_discovery(frame, params, state.knowledge)
+        if req.batch_pairs:
+            ctx.memo[key] = result
     graph = result.graph
     directed = sum(e.mark == "-->" for e in graph.edges)
     origins = Counter(o for e in graph.edges for o in e.origin)

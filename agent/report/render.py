@@ -11,6 +11,8 @@ import base64
 import json
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -331,6 +333,26 @@ def check_out_dir(out: Path) -> None:
         )
 
 
+@contextmanager
+def staged_folder(out: Path) -> Iterator[Path]:
+    """A hidden staging folder next to `out`, renamed to `out` when the block succeeds and removed
+    when it fails: a crash never leaves a report that looks complete, and an existing run is
+    never overwritten (`check_out_dir`)."""
+    check_out_dir(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = out.with_name(f".{out.name}.partial-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        yield staging
+        if out.exists():
+            out.rmdir()  # empty, checked above
+        staging.rename(out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
 def write_report(
     state: AnalysisState,
     llm: LLMClient,
@@ -342,12 +364,7 @@ def write_report(
     """Render and write the run folder; `artifacts` holds what is too big for the state (the
     per-row CATE table); `own_warnings` are the report step's own (its trail record is appended
     only after it returns)."""
-    check_out_dir(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = out.with_name(f".{out.name}.partial-{os.getpid()}")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    try:
+    with staged_folder(out) as staging:
         png = None
         if state.graph is not None and state.graph.nodes:
             draw = draw_series_graph_png if state.request.time else draw_graph_png
@@ -386,12 +403,6 @@ def write_report(
         (staging / "result.json").write_text(
             json.dumps(result, indent=2, default=str), encoding="utf-8"
         )
-        if out.exists():
-            out.rmdir()  # empty, checked above
-        staging.rename(out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return ReportFiles(
         directory=str(out),
         markdown=files["markdown"],
