@@ -33,7 +33,7 @@ from tools.errors import AgentError, InputError
 from tools.formal import Answer, TextProblem
 from tools.types import CausalGraph, EffectEstimate, IdentificationResult
 
-REPORT_FILES = ("report.md", "report.html", "graph.png", "cate.png")
+REPORT_FILES = ("report.md", "report.html", "graph.png", "cate.png", "effect_over_time.png")
 """Files of a run folder kept in memory (cate.csv is rewritten from the CATE table)."""
 
 
@@ -216,6 +216,11 @@ def analyze(
     llm_strict: bool = False,
     no_cache: bool = False,
     name: str | None = None,
+    time: str | None = None,
+    unit: str | None = None,
+    max_lag: int | None = None,
+    horizon: int = 5,
+    hidden_confounders: bool = False,
 ) -> Analysis:
     """Analyse a table (a CSV/TSV/Parquet path or a DataFrame) as `agent analyze` does.
 
@@ -251,6 +256,11 @@ def analyze(
             max_rows=settings.max_rows,
             out_dir=str(folder),
             drop=drop,
+            time=time,
+            unit=unit,
+            max_lag=max_lag,
+            horizon=horizon,
+            hidden_confounders=hidden_confounders,
         )
         check_out_dir(folder)
         ctx = RunContext(settings=settings, llm=make_llm(settings), tables=tables)

@@ -25,6 +25,7 @@ from agent.context import RunContext
 from agent.llm.base import LLMClient
 from agent.llm.factory import build_client, doctor_report
 from agent.report.render import check_out_dir, choose_out_dir
+from agent.request import check_series_flags
 from agent.run import run_analysis
 from agent.state import AnalysisRequest
 from tools.discovery import ALGORITHMS
@@ -121,29 +122,6 @@ DISCOVERY_ALGORITHMS = tuple(ALGORITHMS)
 def check_choice(flag: str, value: str, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
         raise InputError(f"{flag} {value!r} is not one of: {', '.join(allowed)}")
-
-
-def check_series_flags(
-    time: str | None, unit: str | None, max_lag: int | None, horizon: int, hidden: bool
-) -> None:
-    """The time-series flags need --time, and sensible numbers."""
-    if time is None:
-        given = [
-            flag
-            for flag, on in (
-                ("--unit", unit is not None),
-                ("--max-lag", max_lag is not None),
-                ("--horizon", horizon != 5),
-                ("--hidden-confounders", hidden),
-            )
-            if on
-        ]
-        if given:
-            raise InputError(f"{', '.join(given)} need(s) --time COLUMN (a time-series analysis)")
-    if max_lag is not None and not 1 <= max_lag <= 50:
-        raise InputError(f"--max-lag must be between 1 and 50 (got {max_lag})")
-    if not 0 <= horizon <= 100:
-        raise InputError(f"--horizon must be between 0 and 100 (got {horizon})")
 
 
 @app.command()

@@ -24,6 +24,29 @@ def check_choice(name: str, value: str, allowed: Sequence[str]) -> None:
         raise InputError(f"{name} {value!r} is not one of: {', '.join(allowed)}")
 
 
+def check_series_flags(
+    time: str | None, unit: str | None, max_lag: int | None, horizon: int, hidden: bool
+) -> None:
+    """The time-series flags need --time, and sensible numbers."""
+    if time is None:
+        given = [
+            flag
+            for flag, on in (
+                ("--unit", unit is not None),
+                ("--max-lag", max_lag is not None),
+                ("--horizon", horizon != 5),
+                ("--hidden-confounders", hidden),
+            )
+            if on
+        ]
+        if given:
+            raise InputError(f"{', '.join(given)} need(s) --time COLUMN (a time-series analysis)")
+    if max_lag is not None and not 1 <= max_lag <= 50:
+        raise InputError(f"--max-lag must be between 1 and 50 (got {max_lag})")
+    if not 0 <= horizon <= 100:
+        raise InputError(f"--horizon must be between 0 and 100 (got {horizon})")
+
+
 def build_request(
     data_path: str,
     *,
@@ -41,6 +64,11 @@ def build_request(
     max_rows: int,
     out_dir: str | None,
     drop: Sequence[str] | str | None,
+    time: str | None = None,
+    unit: str | None = None,
+    max_lag: int | None = None,
+    horizon: int = 5,
+    hidden_confounders: bool = False,
 ) -> AnalysisRequest:
     """Check the options as `agent analyze` checks its flags (same messages) and build the
     request; shared by the Python API and the MCP server."""
@@ -55,6 +83,7 @@ def build_request(
         check_choice("--algorithm", algorithm, tuple(ALGORITHMS))
     if prior_samples < 1:
         raise InputError(f"--prior-samples must be at least 1 (got {prior_samples})")
+    check_series_flags(time, unit, max_lag, horizon, hidden_confounders)
     if isinstance(drop, str):
         drop = drop.split(",")
     return AnalysisRequest(
@@ -73,6 +102,11 @@ def build_request(
         max_rows=max_rows,
         out_dir=out_dir,
         drop=[c.strip() for c in (drop or ()) if c.strip()],
+        time=time,
+        unit=unit,
+        max_lag=max_lag,
+        horizon=horizon,
+        hidden_confounders=hidden_confounders,
     )
 
 

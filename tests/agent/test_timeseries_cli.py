@@ -119,3 +119,17 @@ def test_without_time_the_profile_suggests_the_flag(tmp_path):
     assert done.exit_code == 0, done.output
     warnings = json.loads((out / "result.json").read_text())["warnings"]
     assert any("--time date" in w for w in warnings)
+
+
+def test_python_api_takes_the_series_options(monkeypatch):
+    from agent.api import analyze
+
+    monkeypatch.setenv("AGENT_N_JOBS", "1")
+    case = linear_case("api", 3, 300, seed=9)
+    source, target = case.known_edge
+    done = analyze(case.frame, source, target, time="t", max_lag=2, horizon=2, name="series")
+    result = done.to_dict()
+    series = result["series"]
+    assert [h["h"] for h in series["effect_over_time"]["horizons"]] == [0, 1, 2]
+    assert result["plan"]["lag"]["max_lag"] == 2
+    assert "Effect over time" in done._repr_markdown_()
