@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from typing import Any
 
 from agent.config import Settings
 from agent.llm.base import LLMClient
 from agent.llm.factory import build_client
 from agent.state import AnalysisRequest
 from tools.discovery import ALGORITHMS
+from tools.effects.cate import estimator_name
 from tools.errors import InputError
 
 PathLike = str | os.PathLike[str]
@@ -69,6 +71,11 @@ def build_request(
     max_lag: int | None = None,
     horizon: int = 5,
     hidden_confounders: bool = False,
+    estimand: str = "ate",
+    estimator: str = "auto",
+    reference: str | None = None,
+    dose: bool = False,
+    modifiers: Sequence[str] | str | None = None,
 ) -> AnalysisRequest:
     """Check the options as `agent analyze` checks its flags (same messages) and build the
     request; shared by the Python API and the MCP server."""
@@ -86,6 +93,9 @@ def build_request(
     check_series_flags(time, unit, max_lag, horizon, hidden_confounders)
     if isinstance(drop, str):
         drop = drop.split(",")
+    steering = steering_fields(
+        estimand, estimator, reference, dose, modifiers, effect=bool(treatment or question)
+    )
     return AnalysisRequest(
         data_path=data_path,
         treatment=treatment,
@@ -107,7 +117,36 @@ def build_request(
         max_lag=max_lag,
         horizon=horizon,
         hidden_confounders=hidden_confounders,
+        **steering,
     )
+
+
+def steering_fields(
+    estimand: str,
+    estimator: str,
+    reference: str | None,
+    dose: bool,
+    modifiers: Sequence[str] | str | None,
+    *,
+    effect: bool,
+) -> dict[str, Any]:
+    """`--estimand`, `--estimator`, `--reference`, `--dose`, `--modifiers` checked (the same
+    one-line messages everywhere) as `AnalysisRequest` fields."""
+    check_choice("--estimand", estimand.lower(), ("ate", "att", "atc"))
+    if not effect and (reference or dose or modifiers is not None):
+        raise InputError(
+            "--reference, --dose and --modifiers need an effect: pass --treatment and "
+            "--outcome (or --question)"
+        )
+    if isinstance(modifiers, str):
+        modifiers = modifiers.split(",")
+    return {
+        "estimand": estimand.lower(),
+        "estimator": estimator_name(estimator),
+        "reference": reference,
+        "dose": dose,
+        "modifiers": None if modifiers is None else [c.strip() for c in modifiers if c.strip()],
+    }
 
 
 def make_llm(settings: Settings) -> LLMClient:

@@ -153,6 +153,12 @@ def _other_nuisance(state: AnalysisState) -> str | None:
     return None if used == {"gradient_boosting"} else "gradient_boosting"
 
 
+def _user_fixed_nuisance(state: AnalysisState) -> bool:
+    """The user set the nuisance models (`/estimator linear`, `/nuisance ...`): a revision does
+    not override them."""
+    return state.request.nuisance not in (None, "select")
+
+
 def _switch_nuisance(plan: Plan, state: AnalysisState) -> tuple[Plan, str]:
     new = _other_nuisance(state) or "gradient_boosting"
     used = state.effect.diagnostics.get("nuisance_y", plan.nuisance) if state.effect else "?"
@@ -248,6 +254,7 @@ MENU: dict[ActionName, MenuItem] = {
             s.effect is not None
             and _other_nuisance(s) is not None
             and s.plan.nuisance != _other_nuisance(s)
+            and not _user_fixed_nuisance(s)
         ),
         _switch_nuisance,
     ),

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+import pandas as pd
 from pydantic import BaseModel, Field
 
 from agent.context import RunContext
@@ -32,7 +33,7 @@ from agent.llm.ask import AnswerRejected, ask
 from agent.nodes.base import Step, node
 from agent.nodes.series import plan_series
 from agent.revision import apply_actions
-from agent.state import AnalysisState, Plan
+from agent.state import AnalysisRequest, AnalysisState, Plan
 from tools.data import check_roles
 from tools.discovery import ALGORITHMS
 from tools.discovery_select import (
@@ -44,6 +45,7 @@ from tools.discovery_select import (
     forced_choice,
 )
 from tools.effects.cate import LABELS, default_candidates
+from tools.effects.estimands import X_CANDIDATES
 from tools.effects.treatment import treatment_data
 from tools.errors import InputError
 from tools.question import map_question
@@ -209,6 +211,62 @@ def revise(state: AnalysisState) -> Step:
     )
 
 
+def plan_estimators(
+    req: AnalysisRequest,
+    column: pd.Series,
+    labels: dict[str, int] | None,
+    prof: DataProfile,
+) -> tuple[list[str], list[str]]:
+    """The CATE candidates for the treatment as the estimate step will code it (reference level
+    and dose rule applied), checked against the user's --estimand, --estimator, --modifiers."""
+    tdata = treatment_data(column, labels, req.reference, req.dose)
+    kind = tdata.kind
+    lines = [f"treatment {column.name}: {tdata.rule}"]
+    if req.estimand != "ate" and not tdata.discrete:
+        raise InputError(
+            f"--estimand {req.estimand} needs a binary or multi-valued treatment; "
+            f"{column.name!r} is read as a dose: use --estimand ate"
+        )
+    if req.modifiers is not None:
+        unknown = [m for m in req.modifiers if m not in prof.analysis_columns]
+        if unknown:
+            raise InputError(
+                f"--modifiers {', '.join(unknown)}: not analysed column(s); columns are: "
+                + ", ".join(prof.analysis_columns)
+            )
+        lines.append(
+            "effect modifiers (X) given by --modifiers: "
+            + (", ".join(req.modifiers) or "none")
+            + "; the other adjusted covariates are controls (W)"
+        )
+    else:
+        lines.append("effect modifiers: every adjusted covariate (the default rule)")
+    allowed = list(default_candidates(kind))
+    if req.modifiers is not None:
+        allowed = [n for n in allowed if n in X_CANDIDATES]
+    if req.estimator != "auto":
+        if req.estimator not in allowed:
+            raise InputError(
+                f"--estimator {req.estimator} does not fit here (a {kind} treatment"
+                + (" with --modifiers" if req.modifiers is not None else "")
+                + f"); choose auto or one of {', '.join(allowed)}"
+            )
+        lines.append(
+            f"estimator {LABELS[req.estimator]} fixed by the user (--estimator "
+            f"{req.estimator}) for the per-row effects, in every estimate and critique refit; "
+            "the headline comes from the doubly robust score"
+        )
+        return [req.estimator], lines
+    lines.append(
+        f"{kind} treatment: candidate estimators "
+        + ", ".join(LABELS[e] for e in allowed)
+        + "; the estimate step picks the per-row effect model out of sample (R-loss); the "
+        "headline comes from the doubly robust score"
+    )
+    lines.append(f"the headline answers the {req.estimand.upper()} (--estimand)")
+    return allowed, lines
+
+
 @node("plan", needs=("profile",))
 def plan(state: AnalysisState, ctx: RunContext) -> Step:
     if state.revision is not None and not state.revision.applied:
@@ -259,6 +317,9 @@ def plan(state: AnalysisState, ctx: RunContext) -> Step:
             chosen.rationale.insert(
                 1, f"the LLM chose {chosen.discovery_algorithm} over the rules' {rules_algorithm}"
             )
+    if req.nuisance is not None:
+        chosen.nuisance = req.nuisance
+        chosen.rationale.append(f"nuisance models set to {req.nuisance} by the user")
     if user_graph is not None and req.graph_mode == "replace":
         chosen.rationale.insert(0, f"the user graph {req.graph_path} replaces discovery")
     if rule:
@@ -268,16 +329,11 @@ def plan(state: AnalysisState, ctx: RunContext) -> Step:
         chosen.question_rule = rule
     what = f"effect of {treatment} on {outcome}" if treatment else "discovery only"
     if treatment:
-        # coded exactly as the estimate step will code it
         prepared = ctx.tables.prepared(req.data_path, req.max_rows, req.seed, prof)
-        kind = treatment_data(prepared.frame[treatment], prepared.codings.get(treatment)).kind
-        chosen.estimators = list(default_candidates(kind))
-        chosen.rationale.append(
-            f"{kind} treatment: candidate estimators "
-            + ", ".join(LABELS[e] for e in chosen.estimators)
-            + "; the estimate step picks the per-row effect model out of sample (R-loss); the "
-            "headline comes from the doubly robust score"
+        chosen.estimators, lines = plan_estimators(
+            req, prepared.frame[treatment], prepared.codings.get(treatment), prof
         )
+        chosen.rationale.extend(lines)
     method = (
         "user graph"
         if user_graph is not None and req.graph_mode == "replace"

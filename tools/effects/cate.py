@@ -30,6 +30,7 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from tools.effects.inference import CLIP, Z95, aipw_scores
 from tools.effects.nuisance import ALPHAS, Nuisances, regressor, summary_families
 from tools.effects.treatment import TreatmentData, one_hot
+from tools.errors import InputError
 
 LABELS: dict[str, str] = {
     "linear_dml": "LinearDML",
@@ -39,6 +40,30 @@ LABELS: dict[str, str] = {
     "t_learner": "T-learner",
     "x_learner": "X-learner",
 }
+ALIASES: dict[str, str] = {
+    "linear": "linear_dml",
+    "forest": "causal_forest_dml",
+    "causal_forest": "causal_forest_dml",
+    "dr": "dr_learner",
+    "s": "s_learner",
+    "t": "t_learner",
+    "x": "x_learner",
+}
+"""Short names the CLI and chat accept for the candidates."""
+
+
+def estimator_name(text: str) -> str:
+    """`auto` or the candidate named by `text` (a name of `LABELS` or an alias)."""
+    key = text.strip().lower().replace("-", "_")
+    name = "auto" if key == "auto" else ALIASES.get(key, key)
+    if name != "auto" and name not in LABELS:
+        raise InputError(
+            f"--estimator {text!r} is not a candidate; choose auto or one of "
+            f"{', '.join(LABELS)} (short: {', '.join(ALIASES)})"
+        )
+    return name
+
+
 CONTINUOUS_OK: tuple[str, ...] = ("linear_dml", "causal_forest_dml")
 SINGLE_CONTRAST: frozenset[str] = frozenset({"causal_forest_dml"})
 """Candidates that model one contrast (binary or numeric treatment) only."""
