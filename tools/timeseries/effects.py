@@ -78,7 +78,9 @@ def _fit(data: pd.DataFrame, columns: list[str], h: int, units: int):
     model = sm.OLS(data["y"].to_numpy(), x)
     if units >= MIN_CLUSTERS:
         return model.fit(cov_type="cluster", cov_kwds={"groups": data["unit"].to_numpy()})
-    return model.fit(cov_type="HAC", cov_kwds={"maxlags": h + 1})
+    # bandwidth: the horizon's overlap (h) plus Newey-West's rule of thumb 4 (n / 100)^(2/9)
+    bandwidth = h + int(4 * (len(data) / 100) ** (2 / 9))
+    return model.fit(cov_type="HAC", cov_kwds={"maxlags": bandwidth})
 
 
 def horizon_effect(
