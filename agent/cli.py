@@ -15,24 +15,30 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, get_args
 
 import typer
 from rich.console import Console
 
-from agent.config import Settings, limit_native_threads, resolve_settings
-from agent.context import RunContext
-from agent.llm.base import LLMClient
-from agent.llm.factory import build_client, doctor_report
-from agent.report.render import check_out_dir, choose_out_dir
-from agent.request import check_series_flags, steering_fields
-from agent.run import run_analysis
-from agent.state import AnalysisRequest
-from tools.discovery import ALGORITHMS
 from tools.errors import AgentError, InputError
+from tools.types import Algorithm
 
+if TYPE_CHECKING:
+    from agent.config import Settings
+    from agent.context import RunContext
+    from agent.llm.base import LLMClient
+    from agent.state import AnalysisRequest
+
+# Imports of the agent's machinery happen inside the commands: `agent --help` and a mistyped flag
+# must answer at once, without loading pandas, langgraph, causal-learn, EconML or matplotlib
+# (tests/agent/test_cli_input.py checks what `import agent.cli` loads).
+
+# Plain (click) help: flags show without a `<bool>` type, and a bad flag is a one-line error.
 app = typer.Typer(
-    add_completion=False, no_args_is_help=True, help="An autonomous causal analysis agent."
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    help="An autonomous causal analysis agent.",
 )
 
 EXIT_FAILED_STEP = 1
@@ -64,6 +70,8 @@ MaxRowsOption = Annotated[
 
 
 def make_llm(settings: Settings) -> LLMClient:
+    from agent.llm.factory import build_client
+
     return build_client(
         settings.llm,
         base_url=settings.base_url,
@@ -76,6 +84,8 @@ def make_llm(settings: Settings) -> LLMClient:
 @app.callback()
 def main() -> None:
     """Causal analysis of a table: profile, discover, identify, estimate, critique, report."""
+    from agent.config import limit_native_threads
+
     limit_native_threads()
 
 
@@ -116,7 +126,8 @@ def fail(console: Console, message: str, code: int) -> None:
     raise typer.Exit(code)
 
 
-DISCOVERY_ALGORITHMS = tuple(ALGORITHMS)
+DISCOVERY_ALGORITHMS: tuple[str, ...] = get_args(Algorithm)
+"""The names `tools.discovery.ALGORITHMS` registers (a test keeps the two equal)."""
 
 
 def check_choice(flag: str, value: str, allowed: tuple[str, ...]) -> None:
@@ -124,9 +135,18 @@ def check_choice(flag: str, value: str, allowed: tuple[str, ...]) -> None:
         raise InputError(f"{flag} {value!r} is not one of: {', '.join(allowed)}")
 
 
+MAX_SEED = 2**32 - 1
+"""numpy and scikit-learn accept seeds in [0, 2**32 - 1]; anything else failed deep in a step."""
+
+
+def check_seed(seed: int) -> None:
+    if not 0 <= seed <= MAX_SEED:
+        raise InputError(f"--seed must be between 0 and {MAX_SEED} (got {seed})")
+
+
 @app.command()
 def analyze(
-    data: Annotated[Path, typer.Argument(help="CSV, TSV or Parquet table.")],
+    data: Annotated[Path, typer.Argument(help="CSV, TSV, Parquet or Excel (.xlsx) table.")],
     treatment: Annotated[str | None, typer.Option(help="Treatment column.")] = None,
     outcome: Annotated[str | None, typer.Option(help="Outcome column.")] = None,
     question: Annotated[
@@ -237,6 +257,8 @@ def analyze(
     ] = None,
 ) -> None:
     """Analyse a table; writes report.md, report.html and result.json."""
+    from agent.config import resolve_settings
+
     err = Console(stderr=True, quiet=quiet)
     with user_errors():
         if pairs is not None and (treatment or outcome or question):
@@ -254,15 +276,10 @@ def analyze(
             check_choice("--algorithm", algorithm, DISCOVERY_ALGORITHMS)
         if prior_samples < 1:
             raise InputError(f"--prior-samples must be at least 1 (got {prior_samples})")
+        check_seed(seed)
+        from tools.timeseries.options import check_series_flags
+
         check_series_flags(time, unit, max_lag, horizon, hidden_confounders)
-        steering = steering_fields(
-            estimand,
-            estimator,
-            reference,
-            dose,
-            modifiers,
-            effect=bool(treatment or question or pairs),
-        )
         settings = resolve_settings(
             llm=llm,
             base_url=base_url,
@@ -271,6 +288,23 @@ def analyze(
             max_rows=max_rows,
             quiet=quiet,
         )
+        from agent.request import steering_fields  # loads the estimator registry
+
+        steering = steering_fields(
+            estimand,
+            estimator,
+            reference,
+            dose,
+            modifiers,
+            effect=bool(treatment or question or pairs),
+        )
+        # The flags are checked: now load the machinery (seconds), then the data-dependent checks.
+        from agent.context import RunContext
+        from agent.report.render import check_out_dir, choose_out_dir
+        from agent.state import AnalysisRequest
+        from tools.data import check_distinct_roles
+
+        check_distinct_roles(treatment, outcome)
         if out is None:
             out = choose_out_dir(
                 settings.runs_dir, str(data), datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -353,7 +387,7 @@ def _run_batch_cli(
         )
 
 
-@app.command()
+@app.command(short_help="Versions, the LLM backend and a connectivity check.")
 def doctor(
     llm: LLMOption = None,
     base_url: BaseUrlOption = None,
@@ -361,6 +395,9 @@ def doctor(
     check: Annotated[bool, typer.Option(help="Send one request to the LLM server.")] = True,
 ) -> None:
     """Versions, the configured LLM backend, a one-call connectivity check, the cache location."""
+    from agent.config import resolve_settings
+    from agent.llm.factory import doctor_report
+
     out = Console()
     with user_errors():
         settings = resolve_settings(llm=llm, base_url=base_url, no_cache=no_cache)
@@ -383,6 +420,8 @@ def user_errors() -> Iterator[None]:
 def _run_cli(request: AnalysisRequest, ctx: RunContext):
     """Run the graph, converting errors to one line and an exit code (the CLI edge)."""
     try:
+        from agent.run import run_analysis
+
         return run_analysis(request, ctx)
     except AgentError as error:
         fail(Console(stderr=True), str(error), error.exit_code)
@@ -399,7 +438,7 @@ def _run_cli(request: AnalysisRequest, ctx: RunContext):
         )
 
 
-@app.command()
+@app.command(short_help="Answer a textual causal question, with the derivation.")
 def ask(
     text: Annotated[str, typer.Argument(help="A Corr2Cause- or CLadder-style question.")],
     llm: LLMOption = None,
@@ -410,6 +449,10 @@ def ask(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
 ) -> None:
     """Answer a textual causal question by formalising it and computing, with the derivation."""
+    from agent.config import resolve_settings
+    from agent.context import RunContext
+    from agent.state import AnalysisRequest
+
     with user_errors():
         settings = resolve_settings(
             llm=llm, base_url=base_url, llm_strict=llm_strict, no_cache=no_cache, quiet=quiet
@@ -443,7 +486,7 @@ def ask(
 @app.command()
 def chat(
     data: Annotated[
-        Path | None, typer.Argument(help="CSV, TSV or Parquet table (or /data PATH later).")
+        Path | None, typer.Argument(help="CSV, TSV, Parquet or .xlsx table (or /data PATH later).")
     ] = None,
     session: Annotated[
         str | None,
@@ -456,12 +499,18 @@ def chat(
     llm_strict: StrictOption = False,
     no_cache: NoCacheOption = False,
 ) -> None:
-    """A conversation over one analysis that is kept: set the question, look at the graph, edit
-    it, re-run what changed, write the report. Sessions live in $XDG_DATA_HOME/causal-agent."""
+    """A kept conversation over one analysis: edit, re-run, report.
+
+    Set the question, look at the graph, edit it, re-run what changed, write the report.
+    Sessions live in $XDG_DATA_HOME/causal-agent.
+    """
+    from agent.config import resolve_settings
+    from agent.context import RunContext
     from agent.repl import run_chat  # prompt_toolkit is only needed here
 
     console = Console()
     with user_errors():
+        check_seed(seed)
         settings = resolve_settings(
             llm=llm, base_url=base_url, llm_strict=llm_strict, no_cache=no_cache, max_rows=max_rows
         )
@@ -473,7 +522,9 @@ def chat(
 
 
 eval_app = typer.Typer(
-    no_args_is_help=True, help="Benchmark suites: score the agent and baselines."
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    help="Benchmark suites: score the agent and baselines.",
 )
 app.add_typer(eval_app, name="eval")
 
@@ -483,9 +534,10 @@ def _text_suite(suite: str):
         data: Annotated[
             Path | None, typer.Option(help="Public-format file (default: the seeded generator).")
         ] = None,
-        models: Annotated[
-            Path | None, typer.Option(help="CLadder models file holding each background.")
-        ] = None,
+        # A default, not an annotation: annotations are evaluated without this closure's `suite`.
+        models: Path | None = typer.Option(  # noqa: B008 (typer's declaration style)
+            None, help="CLadder models file holding each background.", hidden=suite != "cladder"
+        ),
         solver: Annotated[
             str, typer.Option(help="agent, direct, cot, always-no or random.")
         ] = "agent",
@@ -516,10 +568,16 @@ def _text_suite(suite: str):
             ),
         ] = False,
     ) -> None:
+        from agent.config import resolve_settings
         from evals.cli import run_eval  # the CLI is the composition root: only it imports evals
 
         console = Console(stderr=True)
         with user_errors():
+            if models is not None and suite != "cladder":
+                raise InputError(f"--models is for the cladder suite only; drop it for {suite}")
+            if limit is not None and limit < 1:
+                raise InputError(f"--limit must be at least 1 (got {limit})")
+            check_seed(seed)
             settings = resolve_settings(llm=llm, base_url=base_url, no_cache=no_cache)
             client = make_llm(settings)
             run_eval(
@@ -602,6 +660,9 @@ def eval_discovery(
         if not suites:
             return
     with user_errors():
+        check_seed(seed)
+        for name in suites:
+            check_choice("--suite", name, ("synthetic", "real", "none"))
         benchmarks = select_benchmarks(suites, data, truth, only or [], seed)
         experts = select_experts(suites, only or [])
         if not benchmarks and not experts:
@@ -622,7 +683,9 @@ def eval_effects(
     out: Annotated[Path, typer.Option(help="Markdown table to write.")] = Path(
         "effects-benchmark.md"
     ),
-    ihdp_reps: Annotated[int, typer.Option(help="IHDP replications (1-10).")] = 5,
+    ihdp_reps: Annotated[
+        int, typer.Option(help="IHDP replications to run (those under shared/data/ihdp: 1-5).")
+    ] = 5,
     only: Annotated[
         str | None,
         typer.Option(help="Comma-separated words: run only the cases whose name has one."),
@@ -635,8 +698,7 @@ def eval_effects(
 
     err = Console(stderr=True, quiet=quiet)
     with user_errors():
-        if not 0 <= ihdp_reps <= 10:
-            raise InputError(f"--ihdp-reps must be between 0 and 10, not {ihdp_reps}")
+        check_seed(seed)
         rows = run_effects_suite(
             out,
             ihdp_reps=ihdp_reps,
@@ -662,6 +724,7 @@ def mcp(
     no_cache: NoCacheOption = False,
 ) -> None:
     """Serve the analysis as MCP tools over stdio, for an assistant that calls tools."""
+    from agent.config import resolve_settings
     from agent.mcp_server import serve  # the mcp SDK is imported only by this command
 
     with user_errors():

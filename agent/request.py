@@ -17,6 +17,7 @@ from agent.state import AnalysisRequest
 from tools.discovery import ALGORITHMS
 from tools.effects.cate import estimator_name
 from tools.errors import InputError
+from tools.timeseries.options import check_series_flags
 
 PathLike = str | os.PathLike[str]
 
@@ -24,29 +25,6 @@ PathLike = str | os.PathLike[str]
 def check_choice(name: str, value: str, allowed: Sequence[str]) -> None:
     if value not in allowed:
         raise InputError(f"{name} {value!r} is not one of: {', '.join(allowed)}")
-
-
-def check_series_flags(
-    time: str | None, unit: str | None, max_lag: int | None, horizon: int, hidden: bool
-) -> None:
-    """The time-series flags need --time, and sensible numbers."""
-    if time is None:
-        given = [
-            flag
-            for flag, on in (
-                ("--unit", unit is not None),
-                ("--max-lag", max_lag is not None),
-                ("--horizon", horizon != 5),
-                ("--hidden-confounders", hidden),
-            )
-            if on
-        ]
-        if given:
-            raise InputError(f"{', '.join(given)} need(s) --time COLUMN (a time-series analysis)")
-    if max_lag is not None and not 1 <= max_lag <= 50:
-        raise InputError(f"--max-lag must be between 1 and 50 (got {max_lag})")
-    if not 0 <= horizon <= 100:
-        raise InputError(f"--horizon must be between 0 and 100 (got {horizon})")
 
 
 def build_request(

@@ -26,6 +26,7 @@ from agent.report.figures import (
     draw_horizon_png,
     draw_series_graph_png,
 )
+from agent.report.markdown import cells, code, md_text
 from agent.report.result import all_warnings, assumptions, build_result
 from agent.revision import MAX_ROUNDS
 from agent.state import AnalysisState, ReportFiles
@@ -247,15 +248,19 @@ def heterogeneity_note(effect: EffectEstimate | None) -> str | None:
     )
 
 
-def _environment() -> jinja2.Environment:
+def _environment(markdown: bool = False) -> jinja2.Environment:
+    """HTML autoescapes; Markdown escapes every `{{ value }}` (`agent.report.markdown`)."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         autoescape=jinja2.select_autoescape(["html.j2"]),
+        finalize=md_text if markdown else None,
     )
     env.filters["num"] = fmt
+    env.filters["code"] = code
+    env.filters["cells"] = cells
     return env
 
 
@@ -399,17 +404,18 @@ def write_report(
         extra = [as_dict(section) for section in sections(state, figures)]
         for name, data in figures.items():
             (staging / name).write_bytes(data)
-        env, context = _environment(), view(state, png, narrative, warnings, cate_png, horizon_png)
+        context = view(state, png, narrative, warnings, cate_png, horizon_png)
         context["sections"] = extra
         context["figures_b64"] = {
             name: base64.b64encode(data).decode("ascii") for name, data in figures.items()
         }
         context["llm_label"] = f"{llm.backend}:{llm.model}" if llm.model else llm.backend
         (staging / "report.md").write_text(
-            env.get_template("report.md.j2").render(**context), encoding="utf-8"
+            _environment(markdown=True).get_template("report.md.j2").render(**context),
+            encoding="utf-8",
         )
         (staging / "report.html").write_text(
-            env.get_template("report.html.j2").render(**context), encoding="utf-8"
+            _environment().get_template("report.html.j2").render(**context), encoding="utf-8"
         )
         files.update({"markdown": str(out / "report.md"), "html": str(out / "report.html")})
         result = build_result(state, llm, files)
