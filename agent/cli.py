@@ -637,11 +637,10 @@ def eval_discovery(
     err = Console(stderr=True)
     warnings.filterwarnings("ignore")
     suites = suite or ["synthetic", "real"]
-    unknown = sorted(set(suites) - {"synthetic", "real", "timeseries", "none"})
-    if unknown:
-        fail(
-            err, f"--suite {', '.join(unknown)} is not one of: synthetic, real, timeseries, none", 2
-        )
+    with user_errors():
+        check_seed(seed)
+        for name in suites:
+            check_choice("--suite", name, ("synthetic", "real", "timeseries", "none"))
     if "timeseries" in suites:
         from evals.discovery.timeseries import (
             run_timeseries_suite,
@@ -660,9 +659,6 @@ def eval_discovery(
         if not suites:
             return
     with user_errors():
-        check_seed(seed)
-        for name in suites:
-            check_choice("--suite", name, ("synthetic", "real", "none"))
         benchmarks = select_benchmarks(suites, data, truth, only or [], seed)
         experts = select_experts(suites, only or [])
         if not benchmarks and not experts:
