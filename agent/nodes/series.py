@@ -34,7 +34,7 @@ from tools.timeseries.types import SeriesInfo
 from tools.types import DataProfile, IdentificationResult
 
 RESAMPLE_BUDGET = 8.0
-"""Seconds of wall time (per worker) the block half-samples of discovery may take."""
+"""Seconds of wall time the block half-samples of discovery may take (about)."""
 
 
 def _table(state: AnalysisState, ctx: RunContext):
@@ -147,7 +147,7 @@ def plan_series(state: AnalysisState, ctx: RunContext) -> Step:
         choice.rule,
         f"edge confidence from block half-samples (half of the blocks of consecutive time "
         f"points, without replacement; time order kept in each block), as many "
-        f"as fit in {RESAMPLE_BUDGET:g} s per worker (4 to 20)",
+        f"as fit in about {RESAMPLE_BUDGET:g} s (4 to 20)",
     ]
     if treatment:
         rationale.append(

@@ -61,16 +61,16 @@ def adjacency_key(link: Link) -> tuple[int, int, int]:
     return (link.source, link.target, link.lag)
 
 
-RESAMPLE_COST = 1.0
-"""A search on a half-sample costs about as much as the main search (half the data, but many
-short datasets; measured)."""
+RESAMPLE_COST = 1.25
+"""Wall seconds of one half-sample search, in threads that share the interpreter lock, as a
+multiple of the main search's (measured: 20 half-samples of a 10 x 2,000 series took about 20 s
+on 2 threads after a 0.6-0.9 s main search); threads barely overlap, so `n_jobs` is not counted."""
 
 
-def count_resamples(one_search_seconds: float, budget: float, n_jobs: int) -> int:
-    """As many resamples as fit in `budget` seconds of wall time on `n_jobs` workers, capped;
-    0 when even the minimum does not fit (the caller says so)."""
-    cost = RESAMPLE_COST * max(one_search_seconds, 1e-3)
-    fits = int(budget * max(1, n_jobs) / cost)
+def count_resamples(one_search_seconds: float, budget: float) -> int:
+    """As many half-samples as fit in `budget` seconds of wall time, capped at 20; 0 when even
+    the minimum of 4 does not fit (the caller says so)."""
+    fits = int(budget / (RESAMPLE_COST * max(one_search_seconds, 1e-3)))
     return 0 if fits < MIN_RESAMPLES else min(MAX_RESAMPLES, fits)
 
 

@@ -58,7 +58,7 @@ def discover_series(
     links = search(units, seed)
     one = time.perf_counter() - start
     warnings: list[str] = []
-    count = count_resamples(one, budget, n_jobs) if resamples is None else resamples
+    count = count_resamples(one, budget) if resamples is None else resamples
     confidence = None
     seconds = 0.0
     if count:
