@@ -257,6 +257,29 @@ def analyze(
     base_url: BaseUrlOption = None,
     llm_strict: StrictOption = False,
     no_cache: NoCacheOption = False,
+    time: Annotated[
+        str | None,
+        typer.Option(
+            help="Time column (dates or integer steps): a lagged time-series analysis; rows are "
+            "ordered by it."
+        ),
+    ] = None,
+    unit: Annotated[
+        str | None, typer.Option(help="Unit column of a panel (with --time): one series per unit.")
+    ] = None,
+    max_lag: Annotated[
+        int | None, typer.Option(help="Largest lag searched (with --time; default: by BIC).")
+    ] = None,
+    horizon: Annotated[
+        int, typer.Option(help="Effects of T(t) on Y(t+h) for h = 0..H (with --time).")
+    ] = 5,
+    hidden_confounders: Annotated[
+        bool,
+        typer.Option(
+            "--hidden-confounders",
+            help="Declare possible hidden common causes (with --time: LPCMCI).",
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
     executor: ExecutorOption = None,
     pairs: Annotated[
@@ -288,6 +311,9 @@ def analyze(
         if prior_samples < 1:
             raise InputError(f"--prior-samples must be at least 1 (got {prior_samples})")
         check_seed(seed)
+        from tools.timeseries.options import check_series_flags
+
+        check_series_flags(time, unit, max_lag, horizon, hidden_confounders)
         settings = resolve_settings(
             llm=llm,
             base_url=base_url,
@@ -343,6 +369,11 @@ def analyze(
             max_rows=settings.max_rows,
             out_dir=str(out),
             drop=[c.strip() for c in (drop or "").split(",") if c.strip()],
+            time=time,
+            unit=unit,
+            max_lag=max_lag,
+            horizon=horizon,
+            hidden_confounders=hidden_confounders,
             **steering,
         )
         ctx = RunContext(settings=settings, llm=make_llm(settings), progress=ProgressPrinter(err))
@@ -617,7 +648,11 @@ def eval_discovery(
         Path | None, typer.Option(help="Its true edges: CSV with source,target columns.")
     ] = None,
     suite: Annotated[
-        list[str] | None, typer.Option(help="synthetic and/or real (default both); none.")
+        list[str] | None,
+        typer.Option(
+            help="synthetic and/or real (default both), or timeseries (seeded VAR processes, "
+            "scored on lagged edges)."
+        ),
     ] = None,
     only: Annotated[
         list[str] | None, typer.Option(help="Keep benchmarks whose name contains this word.")
@@ -643,7 +678,25 @@ def eval_discovery(
     with user_errors():
         check_seed(seed)
         for name in suites:
-            check_choice("--suite", name, ("synthetic", "real", "none"))
+            check_choice("--suite", name, ("synthetic", "real", "timeseries", "none"))
+    if "timeseries" in suites:
+        from evals.discovery.timeseries import (
+            run_timeseries_suite,
+            summary_table,
+            timeseries_table,
+        )
+
+        rows = run_timeseries_suite(
+            seed, only, log=lambda line: err.print(line, highlight=False, soft_wrap=True)
+        )
+        table = summary_table(rows) + "\n" + timeseries_table(rows)
+        target = out if suites == ["timeseries"] else out.with_name(f"{out.stem}-timeseries.md")
+        target.write_text(table, encoding="utf-8")
+        sys.stdout.write(table)
+        suites = [s for s in suites if s != "timeseries"]
+        if not suites:
+            return
+    with user_errors():
         benchmarks = select_benchmarks(suites, data, truth, only or [], seed)
         experts = select_experts(suites, only or [])
         if not benchmarks and not experts:

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from tools.formal import Answer, TextProblem
+from tools.timeseries.types import LagChoice, LaggedEffect, SeriesChoice, SeriesInfo
 from tools.types import (
     Algorithm,
     CausalGraph,
@@ -62,6 +63,17 @@ class AnalysisRequest(Model):
     so a later re-discovery respects them."""
     drop: list[str] = Field(default_factory=list)
     """Columns excluded from the analysis (`--drop`): ids, leakage, ground-truth columns."""
+    time: str | None = None
+    """Time column (`--time`): the rows are a time series (or a panel with `unit`), analysed
+    with lagged discovery and effects over horizons (tools.timeseries)."""
+    unit: str | None = None
+    """Panel unit column (`--unit`): one series per unit."""
+    max_lag: int | None = Field(None, ge=1, le=50)
+    """Largest lag searched; None: chosen by BIC (tools.timeseries.lags)."""
+    horizon: int = Field(5, ge=0, le=100)
+    """Effects of T(t) on Y(t + h) for h = 0..horizon."""
+    hidden_confounders: bool = False
+    """The user declares possible hidden common causes: LPCMCI for a series."""
     estimand: Literal["ate", "att", "atc"] = "ate"
     """What the headline answers (`--estimand`); the others stay in the report's table."""
     estimator: str = "auto"
@@ -121,6 +133,10 @@ class Plan(Model):
     """Estimate on units with propensity in [x, 1 - x] only (set by the critique; None: all)."""
     forbidden_edges: list[tuple[str, str]] = Field(default_factory=list)
     """Edges the critique found implausible; added to the knowledge before rediscovery."""
+    series: SeriesChoice | None = None
+    """Time series: the lagged discovery method and why (tools.timeseries.select)."""
+    lag: LagChoice | None = None
+    """Time series: the maximum lag and why."""
 
 
 class PriorEdge(Model):
@@ -281,6 +297,10 @@ class AnalysisState(Model):
     """The text path: the question as a formal object, and where it came from."""
     formal_source: Literal["parser", "llm"] | None = None
     answer: Answer | None = None
+    series: SeriesInfo | None = None
+    """Time series (`--time`): what validating the time column found and how it was handled."""
+    effect_over_time: LaggedEffect | None = None
+    """Time series: the effect of T(t) on Y(t + h), h = 0..horizon (`effect` stays None)."""
     trail: Annotated[list[NodeRecord], operator.add] = Field(default_factory=list)
 
     @property
