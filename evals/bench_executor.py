@@ -135,8 +135,9 @@ def markdown(runs: dict[str, list[dict]], args, command: str, identical: bool, t
         "Ray itself costs at this size.",
         "",
         "Reading (every fan-out): `ray` pays Ray's start (and shutdown) inside the run, in the "
-        "first step that sends tasks (here the estimate); `ray (joined)` pays only the driver's connection, "
-        "plus what every Ray run pays: fresh worker processes per job that import scikit-learn and "
+        "first step that sends tasks (here the estimate); `ray (joined)` pays only the driver's "
+        "connection, plus what every Ray run pays: fresh worker processes per job that import "
+        "scikit-learn and "
         "causal-learn before their first task (started at once, in the background, but on 2 "
         "cores they compete with the driver). The steps after that run at Ray's speed. The load "
         "average column says how busy the machine was (other work on the same cores).",
