@@ -94,7 +94,7 @@ def _algorithms() -> tuple[str, ...]:
 
 
 def _wide(state: AnalysisState) -> bool:
-    return state.plan is not None and state.plan.screen_fdr is not None
+    return state.plan is not None and state.plan.max_depth is not None
 
 
 def _switch_algorithm(plan: Plan, state: AnalysisState) -> tuple[Plan, str]:

@@ -19,8 +19,10 @@ from typing import Any
 
 import numpy as np
 
+SCREEN_COLUMNS = 20
+"""From this many columns PC starts from the screened pairs."""
 WIDE_COLUMNS = 50
-"""From this many columns the discovery plan screens pairs and limits PC's depth."""
+"""From this many columns the plan takes PC (with the screen) and limits its depth."""
 SCREEN_FDR = 0.05
 WIDE_MAX_DEPTH = 3
 """Largest conditioning set PC tries on a wide table (a restricted-degree PC): enough to separate

@@ -37,7 +37,7 @@ from scipy import stats
 from threadpoolctl import threadpool_limits
 
 from tools.discovery import ALGORITHMS
-from tools.discovery_screen import SCREEN_FDR, WIDE_COLUMNS, WIDE_MAX_DEPTH
+from tools.discovery_screen import SCREEN_COLUMNS, SCREEN_FDR, WIDE_COLUMNS, WIDE_MAX_DEPTH
 from tools.errors import InputError
 from tools.types import Algorithm, CITest, DiscoveryParams, Frozen, GraphScore
 
@@ -243,8 +243,14 @@ def _choice(facts: DataFacts, algorithm: Algorithm, rule: str, **kw) -> Discover
         kw.setdefault("alpha_grid", ALPHA_GRID)
     if algorithm == "cdnod":
         kw.setdefault("context", facts.context)
-    if algorithm == "pc" and facts.columns >= WIDE_COLUMNS:  # --algorithm pc on a wide table
+    if algorithm == "pc" and facts.columns >= SCREEN_COLUMNS:
         kw.setdefault("screen_fdr", SCREEN_FDR)
+        rule += (
+            f"; PC starts from the pairs whose marginal dependence survives Benjamini-Hochberg "
+            f"at FDR {SCREEN_FDR:g} ({facts.columns} columns: at a fixed alpha, chance edges "
+            "among hundreds of pairs would make spurious colliders that orient real edges)"
+        )
+    if algorithm == "pc" and facts.columns >= WIDE_COLUMNS:  # also with --algorithm pc
         kw.setdefault("max_depth", WIDE_MAX_DEPTH)
     return DiscoveryChoice(
         algorithm=algorithm, rule=rule, facts=facts, categorical=facts.categorical, **kw
@@ -285,13 +291,8 @@ def choose_discovery(facts: DataFacts) -> DiscoveryChoice:
     if d >= WIDE_COLUMNS:
         return pick(
             "pc",
-            f"a wide table ({size}): PC with {names[test]}, started from the pairs whose "
-            f"marginal dependence survives Benjamini-Hochberg at FDR {SCREEN_FDR:g} and "
-            f"conditioning on at most {WIDE_MAX_DEPTH} columns at a time (other searches are "
-            "too slow at this width, and an unscreened PC finds many false edges among "
-            "unrelated columns)",
-            screen_fdr=SCREEN_FDR,
-            max_depth=WIDE_MAX_DEPTH,
+            f"a wide table ({size}): PC with {names[test]}, conditioning on at most "
+            f"{WIDE_MAX_DEPTH} columns at a time (other searches are too slow at this width)",
         )
     if facts.kind == "discrete":
         if d <= GES_MAX_VARIABLES and facts.max_states <= GES_MAX_STATES:
