@@ -24,7 +24,7 @@ from agent.config import Settings, limit_native_threads, resolve_settings
 from agent.context import RunContext
 from agent.llm.base import LLMClient
 from agent.llm.factory import build_client, doctor_report
-from agent.report.render import check_out_dir, choose_out_dir
+from agent.report.outdir import claim_default_out_dir, claim_out_dir, release_out_dir
 from agent.run import run_analysis
 from agent.state import AnalysisRequest
 from tools.discovery import ALGORITHMS
@@ -203,11 +203,18 @@ def analyze(
             max_rows=max_rows,
             quiet=quiet,
         )
-        if out is None:
-            out = choose_out_dir(
+        llm_client = make_llm(settings)
+        # claimed before any work: an unwritable --out fails now, concurrent runs never share
+        claim = (
+            claim_out_dir(out)
+            if out is not None
+            else claim_default_out_dir(
                 settings.runs_dir, str(data), datetime.now().strftime("%Y%m%d-%H%M%S")
             )
-        check_out_dir(out)
+        )
+        out = claim.path
+        for stale in claim.cleaned:
+            err.print(f"removed the staging folder of a killed run: {stale}", highlight=False)
         request = AnalysisRequest(
             data_path=str(data),
             treatment=treatment,
@@ -225,8 +232,11 @@ def analyze(
             out_dir=str(out),
             drop=[c.strip() for c in (drop or "").split(",") if c.strip()],
         )
-        ctx = RunContext(settings=settings, llm=make_llm(settings), progress=ProgressPrinter(err))
-    state = _run_cli(request, ctx)
+        ctx = RunContext(settings=settings, llm=llm_client, progress=ProgressPrinter(err))
+    try:
+        state = _run_cli(request, ctx)
+    finally:
+        release_out_dir(claim)  # a no-op once the report is there; else the empty claim goes
     if state.report is None:
         fail(
             Console(stderr=True),

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -18,11 +17,11 @@ import jinja2
 
 from agent.llm.base import LLMClient
 from agent.report.figures import draw_cate_png, draw_graph_png
+from agent.report.outdir import ReportKept, check_out_dir, publish, staging_dir
 from agent.report.result import all_warnings, assumptions, build_result
 from agent.revision import MAX_ROUNDS
 from agent.state import AnalysisState, ReportFiles
 from tools.effects.cate import CateTable
-from tools.errors import InputError
 from tools.types import EffectEstimate, IdentificationResult
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -286,25 +285,6 @@ def cate_figure(state: AnalysisState, cate: CateTable | None) -> bytes | None:
     )
 
 
-def choose_out_dir(runs_dir: Path, data_path: str, stamp: str) -> Path:
-    """A new folder `runs/<data stem>-<stamp>[-N]` that does not exist yet."""
-    base = runs_dir / f"{Path(data_path).stem}-{stamp}"
-    candidate, n = base, 1
-    while candidate.exists():
-        n += 1
-        candidate = base.with_name(f"{base.name}-{n}")
-    return candidate
-
-
-def check_out_dir(out: Path) -> None:
-    """Refuse to write into a folder that already holds files (never overwrite a run)."""
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise InputError(
-            f"output folder {out} already exists and is not empty; choose another "
-            "--out or remove it"
-        )
-
-
 def write_report(
     state: AnalysisState,
     llm: LLMClient,
@@ -318,7 +298,7 @@ def write_report(
     only after it returns)."""
     check_out_dir(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    staging = out.with_name(f".{out.name}.partial-{os.getpid()}")
+    staging = staging_dir(out)
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
@@ -350,9 +330,9 @@ def write_report(
         (staging / "result.json").write_text(
             json.dumps(result, indent=2, default=str), encoding="utf-8"
         )
-        if out.exists():
-            out.rmdir()  # empty, checked above
-        staging.rename(out)
+        publish(staging, out)
+    except ReportKept:
+        raise  # the finished report stays in the staging folder the message names
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
