@@ -45,7 +45,8 @@ def llm_summary(llm: LLMClient) -> dict[str, Any]:
         "backend": llm.backend,
         "model": llm.model,
         "base_url": base_url,
-        "calls": usage.calls,
+        "calls": usage.calls,  # every request sent, answered or not
+        "failed_calls": getattr(usage, "failed", 0),
         "prompt_tokens": usage.prompt_tokens,
         "completion_tokens": usage.completion_tokens,
         "cache_hits": getattr(usage, "cache_hits", 0),
