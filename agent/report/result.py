@@ -123,11 +123,32 @@ def node_seconds(state: AnalysisState) -> dict[str, float]:
 
 
 def all_warnings(state: AnalysisState) -> list[str]:
+    """The warnings of the steps behind the current results, and the LLM fallbacks of earlier
+    critique rounds of this run (their records are superseded, but the fallback happened)."""
     seen: dict[str, None] = {}
     for record in state.latest_records:
         for w in record.warnings:
             seen.setdefault(f"[{record.node}] {w}", None)
+    for w in round_fallbacks(state):
+        seen.setdefault(w, None)
     return list(seen)
+
+
+def round_fallbacks(state: AnalysisState) -> list[str]:
+    """LLM fallback warnings of superseded records in this run's critique rounds, labelled with
+    their round: the rounds start at the first critique record of the series (round 1's) and
+    every later critique record ends a round."""
+    rounds = state.critique.rounds if state.critique else 0
+    critiques = [i for i, r in enumerate(state.trail) if r.node == "critique"]
+    if rounds < 2 or len(critiques) < rounds:
+        return []
+    latest = {id(r) for r in state.latest_records}
+    out, number = [], 1
+    for record in state.trail[critiques[-rounds] :]:
+        if id(record) not in latest:
+            out += [f"[{record.node}, round {number}] {w}" for w in record.warnings if "LLM" in w]
+        number += record.node == "critique"
+    return out
 
 
 def build_result(state: AnalysisState, llm: LLMClient, files: dict[str, str]) -> dict[str, Any]:
