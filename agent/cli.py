@@ -175,6 +175,13 @@ def analyze(
             help="Comma-separated columns to leave out (ids, leakage, ground-truth columns)."
         ),
     ] = None,
+    time_budget: Annotated[
+        float | None,
+        typer.Option(
+            help="Seconds the analysis should take: the plan cuts resamples, revision rounds "
+            "and the costlier searches to fit, and the report says what it cut."
+        ),
+    ] = None,
     llm: LLMOption = None,
     base_url: BaseUrlOption = None,
     llm_strict: StrictOption = False,
@@ -195,6 +202,10 @@ def analyze(
             check_choice("--algorithm", algorithm, DISCOVERY_ALGORITHMS)
         if prior_samples < 1:
             raise InputError(f"--prior-samples must be at least 1 (got {prior_samples})")
+        if time_budget is not None and not 0 < time_budget < float("inf"):
+            raise InputError(
+                f"--time-budget must be a positive number of seconds (got {time_budget})"
+            )
         settings = resolve_settings(
             llm=llm,
             base_url=base_url,
@@ -231,6 +242,7 @@ def analyze(
             max_rows=settings.max_rows,
             out_dir=str(out),
             drop=[c.strip() for c in (drop or "").split(",") if c.strip()],
+            time_budget=time_budget,
         )
         ctx = RunContext(settings=settings, llm=llm_client, progress=ProgressPrinter(err))
     try:

@@ -63,3 +63,5 @@ class RunContext:
     progress: ProgressFn = no_progress
     artifacts: dict[str, Any] = field(default_factory=dict)
     """Per-run outputs too large for the state (e.g. the per-row CATE table the report writes)."""
+    deadline: float | None = None
+    """`time.monotonic()` by which the run should end (`--time-budget`); set by run_analysis."""

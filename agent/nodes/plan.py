@@ -32,6 +32,7 @@ from agent.llm.ask import AnswerRejected, ask
 from agent.nodes.base import Step, node
 from agent.revision import apply_actions
 from agent.state import AnalysisState, Plan
+from tools.budget import cut_to_budget
 from tools.data import check_roles
 from tools.discovery import ALGORITHMS
 from tools.discovery_select import (
@@ -180,6 +181,38 @@ def llm_plan(
     return asked.answer, asked.warnings
 
 
+def fit_budget(plan: Plan, profile: DataProfile, budget: float) -> Plan:
+    """The plan cut to fit `--time-budget` (tools/budget.py); every cut is named."""
+    fit = cut_to_budget(
+        budget,
+        rows=profile.rows,
+        columns=len(profile.analysis_columns),
+        bootstrap=plan.bootstrap,
+        alpha_grid=tuple(plan.alpha_grid),
+        candidates=tuple(plan.candidates),
+        nuisance=plan.nuisance,
+        estimators=tuple(plan.estimators),
+        default_alpha=plan.alpha,
+    )
+    head = f"time budget {budget:g} s: " + (
+        "; ".join(fit.cuts) if fit.cuts else "the full plan fits, nothing cut"
+    )
+    return plan.model_copy(
+        update={
+            "bootstrap": fit.bootstrap,
+            "bootstrap_seconds": fit.bootstrap_seconds,
+            "alpha_grid": list(fit.alpha_grid),
+            "candidates": list(fit.candidates),
+            "nuisance": fit.nuisance,
+            "estimators": list(fit.estimators),
+            "max_rounds": fit.max_rounds,
+            "skip_checks": list(fit.skip_checks),
+            "budget_cuts": list(fit.cuts),
+            "rationale": [*plan.rationale, head],
+        }
+    )
+
+
 def revise(state: AnalysisState) -> Step:
     """Apply the critique's chosen actions to the current plan (agent/revision.py)."""
     rev = state.revision
@@ -265,6 +298,8 @@ def plan(state: AnalysisState, ctx: RunContext) -> Step:
             + "; the estimate step picks the per-row effect model out of sample (R-loss); the "
             "headline comes from the doubly robust score"
         )
+    if req.time_budget is not None:
+        chosen = fit_budget(chosen, prof, req.time_budget)
     method = (
         "user graph"
         if user_graph is not None and req.graph_mode == "replace"

@@ -134,6 +134,19 @@ def all_warnings(state: AnalysisState) -> list[str]:
     return list(seen)
 
 
+def time_budget(state: AnalysisState) -> dict[str, Any] | None:
+    """The budget asked for, what the plan cut to fit it, and the seconds the steps took."""
+    budget = state.request.time_budget
+    if budget is None:
+        return None
+    return {
+        "seconds": budget,
+        "cuts": list(state.plan.budget_cuts) if state.plan else [],
+        "steps_seconds": round(sum(r.seconds for r in state.trail), 3),
+        "stop": state.critique.history[-1].stop if state.critique else None,
+    }
+
+
 def round_fallbacks(state: AnalysisState) -> list[str]:
     """LLM fallback warnings of superseded records in this run's critique rounds, labelled with
     their round: the rounds start at the first critique record of the series (round 1's) and
@@ -184,6 +197,7 @@ def build_result(state: AnalysisState, llm: LLMClient, files: dict[str, str]) ->
             "warnings": list(prof.warnings),
         },
         "plan": None if state.plan is None else state.plan.model_dump(),
+        "time_budget": time_budget(state),
         "prior": None
         if state.prior is None
         else {
