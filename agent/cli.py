@@ -58,7 +58,7 @@ NoCacheOption = Annotated[bool, typer.Option("--no-cache", help="Do not use the 
 SeedOption = Annotated[int, typer.Option(help="Seed for every random step.")]
 MaxRowsOption = Annotated[
     int | None,
-    typer.Option(help="Analyse a seeded sample of at most this many rows (default 200000)."),
+    typer.Option(help="Analyse a seeded sample of at most this many rows (default 2000000)."),
 ]
 
 
@@ -519,3 +519,21 @@ def eval_effects(
     for line in judging(rows):
         sys.stdout.write(f"{line}\n")
     sys.stdout.write(f"{out}\n")
+
+
+@app.command()
+def mcp(
+    root: Annotated[
+        Path,
+        typer.Option(help="Only tables under this folder may be read (default: the working dir)."),
+    ] = Path("."),
+    llm: LLMOption = None,
+    base_url: BaseUrlOption = None,
+    no_cache: NoCacheOption = False,
+) -> None:
+    """Serve the analysis as MCP tools over stdio, for an assistant that calls tools."""
+    from agent.mcp_server import serve  # the mcp SDK is imported only by this command
+
+    with user_errors():
+        settings = resolve_settings(llm=llm, base_url=base_url, no_cache=no_cache, quiet=True)
+        serve(root, settings)

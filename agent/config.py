@@ -12,7 +12,7 @@ from threadpoolctl import threadpool_limits
 from agent.llm.factory import resolve_llm_spec
 from tools.errors import ConfigError
 
-DEFAULT_MAX_ROWS = 200_000
+DEFAULT_MAX_ROWS = 2_000_000
 DEFAULT_LLM_TIMEOUT = 60.0
 
 

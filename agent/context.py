@@ -6,9 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
+
 from agent.config import Settings
 from agent.llm.base import LLMClient
 from tools.data import Prepared, Table, load_table, prepare
+from tools.frames import table_from_frame
 from tools.types import DataProfile
 
 ProgressFn = Callable[[str, str, dict], None]
@@ -21,8 +24,12 @@ def no_progress(node: str, event: str, info: dict) -> None:
 
 @dataclass
 class TableCache:
-    """Loads the table once per run; nodes ask for it by path instead of carrying it in state."""
+    """Loads the table once per run; nodes ask for it by path instead of carrying it in state.
 
+    `frames` holds tables handed over in memory (the Python API), by the name that stands in
+    for their path in the request; they are checked like files but never written or read."""
+
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
     _tables: dict[tuple, Table] = field(default_factory=dict)
     _prepared: dict[tuple, Prepared] = field(default_factory=dict)
     _derived: dict[tuple, object] = field(default_factory=dict)
@@ -30,7 +37,11 @@ class TableCache:
     def table(self, path: str, max_rows: int | None, seed: int) -> Table:
         key = (path, max_rows, seed)
         if key not in self._tables:
-            self._tables[key] = load_table(path, max_rows=max_rows, seed=seed)
+            if path in self.frames:
+                table = table_from_frame(self.frames[path], path, max_rows=max_rows, seed=seed)
+            else:
+                table = load_table(path, max_rows=max_rows, seed=seed)
+            self._tables[key] = table
         return self._tables[key]
 
     def prepared(

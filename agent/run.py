@@ -21,3 +21,23 @@ def run_analysis(request: AnalysisRequest, ctx: RunContext) -> AnalysisState:
         AnalysisState(request=request), context=ctx, config={"recursion_limit": RECURSION_LIMIT}
     )
     return AnalysisState.model_validate(final)
+
+
+def run_until(request: AnalysisRequest, ctx: RunContext, stop_after: str) -> AnalysisState:
+    """Run the graph as drawn but stop once `stop_after` has run (a step tool of the MCP server:
+    discover only, up to identification, up to the estimate); the state is what that step left.
+    A run whose path never reaches the step (a discovery-only request) ends where it ends."""
+    last: dict = {}
+    stream = build_graph().stream(
+        AnalysisState(request=request),
+        context=ctx,
+        config={"recursion_limit": RECURSION_LIMIT},
+        stream_mode="values",
+    )
+    for values in stream:
+        last = values
+        trail = values.get("trail") or []
+        if trail and trail[-1].node == stop_after:
+            stream.close()  # the steps after this one never start
+            break
+    return AnalysisState.model_validate(last)

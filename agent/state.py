@@ -84,9 +84,15 @@ class Plan(Model):
     candidates: list[Algorithm] = Field(default_factory=list)
     context: str | None = None
     categorical: list[str] = Field(default_factory=list)
+    screen_fdr: float | None = None
+    """Wide tables: the FDR of the marginal screen PC starts from (tools.discovery_screen)."""
+    max_depth: int | None = None
+    """Wide tables: the largest conditioning set PC tries."""
     discovery_rule: str | None = None
     discovery_facts: dict[str, Any] = Field(default_factory=dict)
     bootstrap: int = 20
+    discovery_rows: int | None = None
+    """Discovery (not estimation) runs on a seeded sample of this many rows (None: all)."""
     estimators: list[str] = Field(default_factory=lambda: ["LinearDML"])
     nuisance: Literal["select", "gradient_boosting", "linear"] = "select"
     rationale: list[str] = Field(default_factory=list)

@@ -42,6 +42,7 @@ from joblib import Parallel, delayed
 from threadpoolctl import threadpool_limits
 
 from tools.ci_tests import DEGENERATE_GAUSSIAN
+from tools.discovery_screen import ScreenedTest, components, screen
 from tools.graph_score import heldout_loglik
 from tools.knowledge import find_cycle, is_forbidden
 from tools.types import (
@@ -166,18 +167,41 @@ def _run_pc(
     """causal-learn's PC (stable skeleton, sepset collider rule, Meek) with one repair: required
     edges removed by a test in the skeleton phase are put back before orientation, so no
     collider is inferred from an adjacency the knowledge says exists. `cit` lets a caller reuse
-    one test object (and its p-value cache) across significance levels."""
-    bk = _background(knowledge)
+    one test object (and its p-value cache) across significance levels. On a wide table
+    (`params.screen_fdr`) the search starts from the screened pairs and runs per connected
+    component of them (`tools.discovery_screen`)."""
     data = _test_rows(data, params)
+    test = cit if cit is not None else _make_test(data, names, params)
+    if not params.screen_fdr:
+        return _pc_search(data, names, params, knowledge, test)
+    if not isinstance(test, ScreenedTest):
+        test, _ = screen(test, len(names), params.screen_fdr)
+    required = [(names.index(a), names.index(b)) for a, b in knowledge.required]
+    edges: list[Edge] = []
+    for columns in components(test.keep, required):
+        local = [names[i] for i in columns]
+        inside = knowledge.model_copy(
+            update={"required": tuple(p for p in knowledge.required if set(p) <= set(local))}
+        )
+        part = _pc_search(data[:, columns], local, params, inside, test.on(columns))
+        edges.extend(part.edges)
+    return CausalGraph(nodes=tuple(names), edges=tuple(edges))
+
+
+def _pc_search(
+    data: np.ndarray, names: list[str], params: DiscoveryParams, knowledge: Knowledge, test
+) -> CausalGraph:
+    bk = _background(knowledge)
     cg = SkeletonDiscovery.skeleton_discovery(
         data,
         params.alpha,
-        cit if cit is not None else _make_test(data, names, params),
+        test,
         True,
         background_knowledge=bk,
         verbose=False,
         show_progress=False,
         node_names=names,
+        max_k=params.max_depth,
     )
     restored = []
     for a, b in knowledge.required:
@@ -402,13 +426,17 @@ def _choose_alpha(
     params: DiscoveryParams,
     knowledge: Knowledge,
     discrete: bool,
-) -> tuple[float, dict[str, float]]:
+) -> tuple[float, dict[str, float], CausalGraph, float, str | None]:
     """The level whose PC graph best predicts held-out rows (5-fold log-likelihood). One test
     object serves every level (its p-value cache makes the extra levels nearly free); FCI and
     CD-NOD reuse the level chosen for PC over the same columns. Also returns the PC graph at the
     chosen level (PC need not run again) and the seconds of the first, uncached search (what one
-    resample costs, at most)."""
+    resample costs, at most) and, on a wide table, how many pairs the FDR screen removed."""
     cit = _make_test(_test_rows(data, params), names, params)
+    screened = None
+    if params.screen_fdr and params.algorithm == "pc":
+        cit, removed = screen(cit, len(names), params.screen_fdr)
+        screened = f"{removed} of {len(names) * (len(names) - 1) // 2} pairs"
     scores, graphs, first = {}, {}, None
     for alpha in sorted(params.alpha_grid, reverse=True):
         start = time.perf_counter()
@@ -417,7 +445,7 @@ def _choose_alpha(
         scores[f"{alpha:g}"] = round(heldout_loglik(frame, graph, discrete, seed=params.seed), 5)
         graphs[f"{alpha:g}"] = graph
     best = max(scores, key=lambda a: (scores[a], -float(a)))
-    return float(best), scores, graphs[best], first or 0.0
+    return float(best), scores, graphs[best], first or 0.0, screened
 
 
 def edge_key(edge: Edge) -> tuple[str, str, str]:
@@ -533,9 +561,11 @@ def _learn(frame: pd.DataFrame, params: DiscoveryParams, knowledge: Knowledge) -
     graph = None
     with _seeded(params.seed):
         if spec.uses_alpha and params.alpha_grid:
-            alpha, scores, graph, one = _choose_alpha(
+            alpha, scores, graph, one, screened = _choose_alpha(
                 prepared, data, names, params, knowledge, discrete
             )
+            if screened:
+                diagnostics["screened_out"] = screened
             params = params.model_copy(update={"alpha": alpha})
             diagnostics["alpha_heldout_loglik"] = scores
             diagnostics["seconds_one_search"] = round(one, 3)

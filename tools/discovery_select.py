@@ -18,6 +18,11 @@ returns the choice with the rule that fired, for the plan's rationale. Rules, fi
 7. linear and Gaussian: BOSS with BIC up to 40 variables, PC with Fisher-z above;
 8. mixed types: PC with the degenerate Gaussian test (categories as indicator columns).
 
+Wide tables (at least 50 columns) skip rules 3-8: PC with the data type's test, started from the
+pairs whose marginal dependence survives Benjamini-Hochberg at FDR 0.05 and limited to
+conditioning sets of at most 3 (`tools.discovery_screen`): the searches above are too slow there,
+and an unscreened PC at alpha 0.1 finds hundreds of false edges among unrelated columns.
+
 Constraint-based choices get an alpha grid: the level whose graph best predicts held-out rows is
 kept (`tools.discovery`), so alpha follows the data rather than a convention.
 """
@@ -32,6 +37,7 @@ from scipy import stats
 from threadpoolctl import threadpool_limits
 
 from tools.discovery import ALGORITHMS
+from tools.discovery_screen import SCREEN_FDR, WIDE_COLUMNS, WIDE_MAX_DEPTH
 from tools.errors import InputError
 from tools.types import Algorithm, CITest, DiscoveryParams, Frozen, GraphScore
 
@@ -48,6 +54,8 @@ NONLINEAR_GAIN = 0.1
 """Held-out R^2 a column must gain from polynomial terms to count as nonlinear."""
 NONGAUSSIAN_SHARE = 0.5
 NONLINEAR_SHARE = 0.2
+DISCOVERY_MAX_ROWS = 20_000
+"""Discovery runs on a seeded sample of at most this many rows; the effect uses every row."""
 BOSS_MAX_VARIABLES = 40
 GES_MAX_VARIABLES = 12
 GES_MAX_STATES = 6
@@ -74,7 +82,16 @@ class DataFacts(Frozen):
     latent_declared: bool = False
 
 
-SETTINGS = ("ci_test", "score", "alpha_grid", "candidates", "context", "categorical")
+SETTINGS = (
+    "ci_test",
+    "score",
+    "alpha_grid",
+    "candidates",
+    "context",
+    "categorical",
+    "screen_fdr",
+    "max_depth",
+)
 """The fields a choice hands to `DiscoveryParams` (and the plan keeps) besides the algorithm."""
 
 
@@ -86,6 +103,8 @@ class DiscoveryChoice(Frozen):
     candidates: tuple[Algorithm, ...] = ()
     context: str | None = None
     categorical: tuple[str, ...] = ()
+    screen_fdr: float | None = None
+    max_depth: int | None = None
     rule: str
     facts: DataFacts
 
@@ -94,6 +113,14 @@ class DiscoveryChoice(Frozen):
         return DiscoveryParams(
             algorithm=self.algorithm, **self.model_dump(include=set(SETTINGS)), **settings
         )
+
+
+def discovery_sample(frame: pd.DataFrame, rows: int | None, seed: int) -> pd.DataFrame:
+    """The seeded rows discovery sees (all when `rows` is None or the table is smaller)."""
+    if rows is None or len(frame) <= rows:
+        return frame
+    keep = np.sort(np.random.default_rng([seed, 11]).choice(len(frame), rows, replace=False))
+    return frame.iloc[keep].reset_index(drop=True)
 
 
 def find_context(frame: pd.DataFrame, exclude: frozenset[str] = frozenset()) -> str | None:
@@ -169,7 +196,9 @@ def data_facts(
     continuous = [c for c in columns if c not in discrete]
     nonlinear = nongaussian = None
     complete = frame[continuous].dropna()
-    if len(continuous) >= 2 and len(complete) >= 50:
+    if len(continuous) >= 2 and len(columns) < WIDE_COLUMNS and len(complete) >= 50:
+        # (a wide table's choice does not read them, and each column's regression on all
+        # others with polynomial terms would cost seconds per column)
         with threadpool_limits(limits=1):  # small matrices: BLAS threads only contend
             nonlinear, nongaussian = _residual_facts(complete, seed)
     return DataFacts(
@@ -249,6 +278,17 @@ def choose_discovery(facts: DataFacts) -> DiscoveryChoice:
             "cdnod",
             f"column {facts.context} is a domain/regime context ({facts.context_reason}): "
             f"CD-NOD, whose changing mechanisms orient edges, with {names[test]}",
+        )
+    if d >= WIDE_COLUMNS:
+        return pick(
+            "pc",
+            f"a wide table ({size}): PC with {names[test]}, started from the pairs whose "
+            f"marginal dependence survives Benjamini-Hochberg at FDR {SCREEN_FDR:g} and "
+            f"conditioning on at most {WIDE_MAX_DEPTH} columns at a time (other searches are "
+            "too slow at this width, and an unscreened PC finds many false edges among "
+            "unrelated columns)",
+            screen_fdr=SCREEN_FDR,
+            max_depth=WIDE_MAX_DEPTH,
         )
     if facts.kind == "discrete":
         if d <= GES_MAX_VARIABLES and facts.max_states <= GES_MAX_STATES:

@@ -21,28 +21,36 @@ def dag_parents(graph: CausalGraph) -> dict[str, list[str]]:
     undirected edges are oriented along the column order so the score is still defined.
     """
     directed = {(e.source, e.target) for e in graph.edges if e.mark in ("-->", "o->")}
-    undirected = {frozenset((e.source, e.target)) for e in graph.edges} - {
-        frozenset(p) for p in directed
-    }
+    paired = {frozenset(p) for p in directed}
+    children: dict[str, set[str]] = {n: set() for n in graph.nodes}
+    undirected: dict[str, set[str]] = {n: set() for n in graph.nodes}
     parents: dict[str, list[str]] = {n: [] for n in graph.nodes}
     for a, b in directed:
         parents[b].append(a)
+        children[a].add(b)
+    for e in graph.edges:
+        if frozenset((e.source, e.target)) not in paired and e.source != e.target:
+            undirected[e.source].add(e.target)
+            undirected[e.target].add(e.source)
     remaining = list(graph.nodes)
     adjacent = {n: graph.adjacent(n) for n in graph.nodes}
     while remaining:
         alive = set(remaining)
         for x in remaining:
-            has_child = any(a == x and b in alive for a, b in directed)
-            neighbours = {y for y in alive if frozenset((x, y)) in undirected}
+            has_child = bool(children[x] & alive)
+            neighbours = undirected[x] & alive
             others = (adjacent[x] & alive) - {x}
             if not has_child and all(others - {y} <= adjacent[y] for y in neighbours):
                 parents[x].extend(sorted(neighbours))
-                undirected -= {frozenset((x, y)) for y in neighbours}
+                for y in neighbours:
+                    undirected[x].discard(y)
+                    undirected[y].discard(x)
                 remaining.remove(x)
                 break
         else:  # no consistent extension: orient what is left along the column order
             order = {n: i for i, n in enumerate(graph.nodes)}
-            for pair in sorted(undirected, key=lambda p: sorted(order[v] for v in p)):
+            left = {frozenset((x, y)) for x in undirected for y in undirected[x]}
+            for pair in sorted(left, key=lambda p: sorted(order[v] for v in p)):
                 a, b = sorted(pair, key=order.__getitem__)
                 parents[b].append(a)
             break

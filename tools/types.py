@@ -124,6 +124,49 @@ class CausalGraph(Frozen):
     def is_dag(self) -> bool:
         return all(e.mark == "-->" for e in self.edges)
 
+    def to_networkx(self) -> Any:
+        """A `networkx.DiGraph`: one arc per edge (source -> target) with the edge's `mark`,
+        `confidence` and `origin` as attributes; read `mark` before treating an arc as causal."""
+        import networkx as nx
+
+        graph = nx.DiGraph()
+        graph.add_nodes_from(self.nodes)
+        for e in self.edges:
+            graph.add_edge(
+                e.source,
+                e.target,
+                mark=e.mark,
+                confidence=e.confidence,
+                orientation_confidence=e.orientation_confidence,
+                origin=list(e.origin),
+            )
+        return graph
+
+    def to_edge_list(self) -> str:
+        """The edge-list text `--graph` reads (`A -> B`, `A <-> B`, `A --- B`); circle marks
+        (o->, o-o) are kept as written, which `--graph` refuses: orient them first."""
+        marks = {"-->": "->"}
+        return "".join(f"{e.source} {marks.get(e.mark, e.mark)} {e.target}\n" for e in self.edges)
+
+    def to_dot(self) -> str:
+        """Graphviz DOT; `<->` as `dir=both` and undirected marks as `dir=none` (circle marks
+        styled dotted), the conventions `--graph FILE.dot` reads for --> and <->."""
+
+        def quote(name: str) -> str:
+            return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+        attrs = {
+            "-->": "",
+            "<->": " [dir=both, style=dashed]",
+            "---": " [dir=none]",
+            "o->": " [arrowtail=odot, dir=both, style=dotted]",
+            "o-o": " [arrowhead=odot, arrowtail=odot, dir=both, style=dotted]",
+        }
+        lines = ["digraph {"]
+        lines += [f"  {quote(n)};" for n in self.nodes]
+        lines += [f"  {quote(e.source)} -> {quote(e.target)}{attrs[e.mark]};" for e in self.edges]
+        return "\n".join(lines) + "\n}\n"
+
 
 # --------------------------------------------------------------------------- knowledge
 
@@ -181,6 +224,11 @@ class DiscoveryParams(Frozen):
     """Columns the degenerate Gaussian test ("dg") reads as categories, not quantities."""
     kernel_rows: int = Field(1000, ge=50)
     """Nonparametric tests (rcit, kci) run on a seeded subsample of at most this many rows."""
+    screen_fdr: float | None = Field(None, gt=0, lt=1)
+    """Wide tables: PC starts from the pairs whose marginal dependence survives
+    Benjamini-Hochberg at this false discovery rate (tools.discovery_screen)."""
+    max_depth: int | None = Field(None, ge=0)
+    """Largest conditioning set PC tries (a restricted-degree PC); None: no limit."""
     seed: int = 0
     n_jobs: int = 2
 

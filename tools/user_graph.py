@@ -6,7 +6,7 @@ Formats:
   (a hidden common cause of A and B) or `A --- B` / `A -- B` (direction unknown); `#` starts a
   comment; a CSV with a `source,target` header (the truth-file format) is also read;
 - DOT (.dot/.gv): `digraph { A -> B; B -> C [dir=both] }`; `dir=both` (or `A <-> B`) marks a
-  hidden common cause, edges of an undirected `graph { A -- B }` are `---`.
+  hidden common cause, edges of an undirected `graph { A -- B }` (or `dir=none`) are `---`.
 Names with spaces are quoted in DOT and written as they are in edge lists.
 """
 
@@ -83,7 +83,12 @@ def _read_dot(text: str, path: Path) -> list[Edge]:
     for item in graph.get_edges():
         a, b = str(item.get_source()), str(item.get_destination())
         attrs = {k: str(v).strip('"') for k, v in item.get_attributes().items()}
-        if not directed:
+        if "odot" in (attrs.get("arrowhead"), attrs.get("arrowtail")):
+            raise InputError(
+                f"{path}: {a} and {b} are joined by a circle mark (undetermined); "
+                "orient the edge (A -> B, A <-> B or A --- B) first"
+            )
+        if not directed or attrs.get("dir") == "none":
             mark = "---"
         elif attrs.get("dir") == "both":
             mark = "<->"

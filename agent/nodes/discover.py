@@ -8,7 +8,7 @@ from agent.context import RunContext
 from agent.nodes.base import Step, node
 from agent.state import AnalysisState
 from tools.discovery import discover as run_discovery
-from tools.discovery_select import SETTINGS
+from tools.discovery_select import SETTINGS, discovery_sample
 from tools.types import DiscoveryParams, DiscoveryResult
 
 
@@ -64,9 +64,13 @@ def discover(state: AnalysisState, ctx: RunContext) -> Step:
             drop_missing=plan.ci_test != "mv_fisherz",
         )
         notes = list(prepared.notes)
-        result = run_discovery(
-            prepared.frame, discovery_params(state, ctx.settings.n_jobs), state.knowledge
-        )
+        frame = discovery_sample(prepared.frame, plan.discovery_rows, req.seed)
+        if len(frame) < len(prepared.frame):
+            notes.append(
+                f"discovery used a seeded sample of {len(frame):,} of {len(prepared.frame):,} "
+                "rows (the plan says why); the effect uses every row"
+            )
+        result = run_discovery(frame, discovery_params(state, ctx.settings.n_jobs), state.knowledge)
     graph = result.graph
     directed = sum(e.mark == "-->" for e in graph.edges)
     origins = Counter(o for e in graph.edges for o in e.origin)

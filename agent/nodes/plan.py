@@ -36,6 +36,7 @@ from tools.budget import cut_to_budget
 from tools.data import check_roles
 from tools.discovery import ALGORITHMS
 from tools.discovery_select import (
+    DISCOVERY_MAX_ROWS,
     SETTINGS,
     DiscoveryChoice,
     choose_discovery,
@@ -61,6 +62,14 @@ def rules_plan(profile: DataProfile, choice: DiscoveryChoice) -> Plan:
         )
     bootstrap = 20 if profile.rows * len(columns) <= 500_000 else 10
     rationale.append(f"{bootstrap} resamples (half-samples) for edge confidence")
+    discovery_rows = None
+    if profile.rows > DISCOVERY_MAX_ROWS:
+        discovery_rows = DISCOVERY_MAX_ROWS
+        rationale.append(
+            f"discovery on a seeded sample of {DISCOVERY_MAX_ROWS:,} of the {profile.rows:,} "
+            "rows (its tests are already decisive at that size and their cost grows with n); "
+            "the effect is estimated on every row"
+        )
     nuisance = "select" if profile.rows >= 500 else "linear"
     rationale.append(
         "nuisance models chosen between gradient boosting and regularised linear by "
@@ -74,6 +83,7 @@ def rules_plan(profile: DataProfile, choice: DiscoveryChoice) -> Plan:
         discovery_rule=choice.rule,
         discovery_facts=choice.facts.model_dump(),
         bootstrap=bootstrap,
+        discovery_rows=discovery_rows,
         nuisance=nuisance,
         rationale=rationale,
     )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,11 @@ import jinja2
 
 from agent.llm.base import LLMClient
 from agent.report.figures import draw_cate_png, draw_graph_png
-from agent.report.outdir import ReportKept, check_out_dir, publish, staging_dir
+from agent.report.outdir import (  # noqa: F401  (check_out_dir, choose_out_dir: imported from here)
+    check_out_dir,
+    choose_out_dir,
+    staged_folder,
+)
 from agent.report.result import all_warnings, assumptions, build_result
 from agent.revision import MAX_ROUNDS
 from agent.state import AnalysisState, ReportFiles
@@ -296,12 +299,7 @@ def write_report(
     """Render and write the run folder; `artifacts` holds what is too big for the state (the
     per-row CATE table); `own_warnings` are the report step's own (its trail record is appended
     only after it returns)."""
-    check_out_dir(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = staging_dir(out)
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    try:
+    with staged_folder(out) as staging:
         png = None
         if state.graph is not None and state.graph.nodes:
             png = draw_graph_png(state.graph, treatment=state.treatment, outcome=state.outcome)
@@ -330,12 +328,6 @@ def write_report(
         (staging / "result.json").write_text(
             json.dumps(result, indent=2, default=str), encoding="utf-8"
         )
-        publish(staging, out)
-    except ReportKept:
-        raise  # the finished report stays in the staging folder the message names
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return ReportFiles(
         directory=str(out),
         markdown=files["markdown"],

@@ -1,0 +1,87 @@
+"""Options -> an `AnalysisRequest` and an LLM client, as `agent analyze` builds them.
+
+Shared by the Python API (`agent.api`) and the MCP server (`agent.mcp_server`), so every way in
+checks the same options with the same one-line messages.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+from agent.config import Settings
+from agent.llm.base import LLMClient
+from agent.llm.factory import build_client
+from agent.state import AnalysisRequest
+from tools.discovery import ALGORITHMS
+from tools.errors import InputError
+
+PathLike = str | os.PathLike[str]
+
+
+def check_choice(name: str, value: str, allowed: Sequence[str]) -> None:
+    if value not in allowed:
+        raise InputError(f"{name} {value!r} is not one of: {', '.join(allowed)}")
+
+
+def build_request(
+    data_path: str,
+    *,
+    treatment: str | None,
+    outcome: str | None,
+    question: str | None,
+    knowledge: PathLike | None,
+    graph_path: str | None,
+    graph_mode: str,
+    algorithm: str | None,
+    context: str | None,
+    prior: str,
+    prior_samples: int,
+    seed: int,
+    max_rows: int,
+    out_dir: str | None,
+    drop: Sequence[str] | str | None,
+) -> AnalysisRequest:
+    """Check the options as `agent analyze` checks its flags (same messages) and build the
+    request; shared by the Python API and the MCP server."""
+    if (treatment is None) != (outcome is None):
+        raise InputError(
+            "pass both --treatment and --outcome (or --question alone, or "
+            "neither for a discovery-only analysis)"
+        )
+    check_choice("--graph-mode", graph_mode, ("replace", "seed"))
+    check_choice("--prior", prior, ("auto", "pairwise", "bfs", "graph", "none"))
+    if algorithm is not None:
+        check_choice("--algorithm", algorithm, tuple(ALGORITHMS))
+    if prior_samples < 1:
+        raise InputError(f"--prior-samples must be at least 1 (got {prior_samples})")
+    if isinstance(drop, str):
+        drop = drop.split(",")
+    return AnalysisRequest(
+        data_path=data_path,
+        treatment=treatment,
+        outcome=outcome,
+        question=question,
+        knowledge_path=str(knowledge) if knowledge else None,
+        graph_path=graph_path,
+        graph_mode=graph_mode,
+        algorithm=algorithm,
+        context=context,
+        prior=prior,
+        prior_samples=prior_samples,
+        seed=seed,
+        max_rows=max_rows,
+        out_dir=out_dir,
+        drop=[c.strip() for c in (drop or ()) if c.strip()],
+    )
+
+
+def make_llm(settings: Settings) -> LLMClient:
+    """The LLM client the settings name (as the CLI builds it)."""
+    return build_client(
+        settings.llm,
+        base_url=settings.base_url,
+        no_cache=not settings.llm_cache,
+        strict=settings.llm_strict,
+        timeout=settings.llm_timeout,
+    )
