@@ -18,6 +18,8 @@ import contextlib
 import errno
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -242,3 +244,23 @@ def publish(staging: Path, out: Path) -> None:
             f"output folder {out} was filled by another process during the run; this run's "
             f"report is kept in {staging}"
         ) from None
+
+
+@contextmanager
+def staged_folder(out: Path) -> Iterator[Path]:
+    """A hidden staging folder next to `out`, published onto `out` when the block succeeds and
+    removed when it fails: a crash never leaves a report that looks complete, and an existing
+    run is never overwritten (`check_out_dir`, `publish`)."""
+    check_out_dir(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = staging_dir(out)
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        yield staging
+        publish(staging, out)
+    except ReportKept:
+        raise  # the finished report stays in the staging folder the message names
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
