@@ -225,7 +225,7 @@ def analyze(
         )
         out = claim.path
         for stale in claim.cleaned:
-            err.print(f"removed the staging folder of a killed run: {stale}", highlight=False)
+            err.print(f"removed what a killed run left: {stale}", highlight=False)
         request = AnalysisRequest(
             data_path=str(data),
             treatment=treatment,

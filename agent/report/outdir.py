@@ -8,8 +8,9 @@ Why it is careful:
 - An unwritable destination (a read-only file system, a path under a regular file, /proc) must
   fail before the analysis, not after it: claiming creates the folder and probes its parent, where
   the staging folder will be written.
-- A run killed while writing leaves its hidden staging folder `.<name>.partial-<pid>`; the next
-  run claiming a folder next to it removes those whose process is gone, and says so.
+- A run killed while writing leaves its hidden staging folder `.<name>.partial-<pid>` (and a
+  killed run its empty claimed folder); the next run claiming a folder next to them removes those
+  whose process is gone, and says so.
 """
 
 from __future__ import annotations
@@ -58,7 +59,8 @@ def _pid_alive(pid: int) -> bool:
 
 
 def clean_stale_staging(folder: Path) -> tuple[str, ...]:
-    """Remove `.*.partial-<pid>` folders in `folder` whose process no longer runs."""
+    """Remove what killed runs left in `folder`: `.*.partial-<pid>` staging folders, and claimed
+    folders still empty but for the claim, whose process no longer runs."""
     removed: list[str] = []
     try:
         entries = list(folder.iterdir())
@@ -66,15 +68,31 @@ def clean_stale_staging(folder: Path) -> tuple[str, ...]:
         return ()
     for entry in entries:
         name = entry.name
-        if not (name.startswith(".") and STAGING_MARK in name):
+        if name.startswith(".") and STAGING_MARK in name:
+            pid_text = name.rsplit(STAGING_MARK, 1)[1]
+            if not pid_text.isdigit() or _pid_alive(int(pid_text)) or not entry.is_dir():
+                continue
+            shutil.rmtree(entry, ignore_errors=True)
+        elif (entry / CLAIM_FILE).is_file() and _abandoned_claim(entry):
+            (entry / CLAIM_FILE).unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                entry.rmdir()
+        else:
             continue
-        pid_text = name.rsplit(STAGING_MARK, 1)[1]
-        if not pid_text.isdigit() or _pid_alive(int(pid_text)) or not entry.is_dir():
-            continue
-        shutil.rmtree(entry, ignore_errors=True)
         if not entry.exists():
             removed.append(str(entry))
     return tuple(removed)
+
+
+def _abandoned_claim(folder: Path) -> bool:
+    """A folder holding only the claim of a process that is gone."""
+    pid = _claim_pid(folder / CLAIM_FILE)
+    if pid is None or _pid_alive(pid):
+        return False
+    try:
+        return [p.name for p in folder.iterdir()] == [CLAIM_FILE]
+    except OSError:
+        return False
 
 
 def _unwritable(out: Path, err: OSError) -> InputError:

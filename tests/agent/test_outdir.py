@@ -148,9 +148,12 @@ def test_stale_staging_folders_are_removed_by_the_next_run(tiny_csv, tmp_path):
     (stale / "report.md").write_text("half")
     live = runs / f".tiny-live.partial-{os.getppid()}"  # a running process: left alone
     live.mkdir()
+    killed = runs / "tiny-killed"
+    killed.mkdir()
+    (killed / CLAIM_FILE).write_text(str(dead_pid()))
     claim = claim_default_out_dir(runs, str(tiny_csv), "now")
-    assert claim.cleaned == (str(stale),)
-    assert not stale.exists() and live.exists()
+    assert sorted(claim.cleaned) == sorted([str(stale), str(killed)])
+    assert not stale.exists() and not killed.exists() and live.exists()
 
 
 def test_a_folder_claimed_by_a_live_run_is_refused(tmp_path):
