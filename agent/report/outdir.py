@@ -27,7 +27,7 @@ from pathlib import Path
 from tools.errors import InputError
 
 STAGING_MARK = ".partial-"
-CLAIM_FILE = ".claim"
+CLAIM_FILE = ".causal-agent-claim"
 """Holds the pid of the run that owns the folder until its report is published."""
 
 

@@ -166,7 +166,12 @@ def test_a_folder_claimed_by_a_live_run_is_refused(tmp_path):
     claim = claim_out_dir(out)
     assert (out / CLAIM_FILE).read_text() == str(os.getpid())
     release_out_dir(claim)
-    assert out.exists() and not (out / CLAIM_FILE).exists()  # not created by us: kept
+    assert not (out / CLAIM_FILE).exists()
+    out.mkdir(exist_ok=True)  # a folder the user made: claimed, and kept when given back
+    claim = claim_out_dir(out)
+    assert not claim.created and (out / CLAIM_FILE).read_text() == str(os.getpid())
+    release_out_dir(claim)
+    assert out.is_dir() and not any(out.iterdir())
 
 
 def test_a_destination_filled_meanwhile_keeps_the_report(tmp_path):
