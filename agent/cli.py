@@ -187,10 +187,21 @@ def analyze(
     llm_strict: StrictOption = False,
     no_cache: NoCacheOption = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+    pairs: Annotated[
+        Path | None,
+        typer.Option(
+            help="Batch: a file with one 'treatment,outcome' per line; one report per pair "
+            "plus an index in --out (resumable: pairs already written are skipped)."
+        ),
+    ] = None,
 ) -> None:
     """Analyse a table; writes report.md, report.html and result.json."""
     err = Console(stderr=True, quiet=quiet)
     with user_errors():
+        if pairs is not None and (treatment or outcome or question):
+            raise InputError(
+                "--pairs replaces --treatment/--outcome/--question: pass one or the other"
+            )
         if (treatment is None) != (outcome is None):
             raise InputError(
                 "pass both --treatment and --outcome (or --question alone, or "
@@ -215,17 +226,27 @@ def analyze(
             quiet=quiet,
         )
         llm_client = make_llm(settings)
-        # claimed before any work: an unwritable --out fails now, concurrent runs never share
-        claim = (
-            claim_out_dir(out)
-            if out is not None
-            else claim_default_out_dir(
-                settings.runs_dir, str(data), datetime.now().strftime("%Y%m%d-%H%M%S")
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        claim = None
+        if pairs is None:
+            # claimed before any work: an unwritable --out fails now, concurrent runs never share
+            claim = (
+                claim_out_dir(out)
+                if out is not None
+                else claim_default_out_dir(settings.runs_dir, str(data), stamp)
             )
-        )
-        out = claim.path
-        for stale in claim.cleaned:
-            err.print(f"removed what a killed run left: {stale}", highlight=False)
+            out = claim.path
+            for stale in claim.cleaned:
+                err.print(f"removed what a killed run left: {stale}", highlight=False)
+        elif out is None:
+            out = claim_default_out_dir(settings.runs_dir, str(data), stamp, mark=False).path
+        elif out.exists() and (
+            not out.is_dir() or (any(out.iterdir()) and not (out / "index.json").exists())
+        ):
+            raise InputError(
+                f"--out {out} exists and is not a batch folder: pass a new or empty folder, "
+                "or the folder of the batch to resume"
+            )
         request = AnalysisRequest(
             data_path=str(data),
             treatment=treatment,
@@ -245,10 +266,20 @@ def analyze(
             time_budget=time_budget,
         )
         ctx = RunContext(settings=settings, llm=llm_client, progress=ProgressPrinter(err))
+        if pairs is not None:
+            from agent.batch import check_pairs, read_pairs
+
+            batch = read_pairs(pairs)
+            table = ctx.tables.table(str(data), settings.max_rows, seed)
+            check_pairs(batch, [str(c) for c in table.frame.columns])
+    if pairs is not None:
+        _run_batch_cli(request, batch, out, ctx)
+        return
     try:
         state = _run_cli(request, ctx)
     finally:
-        release_out_dir(claim)  # a no-op once the report is there; else the empty claim goes
+        if claim is not None:
+            release_out_dir(claim)  # a no-op once the report is there; else the empty claim goes
     if state.report is None:
         fail(
             Console(stderr=True),
@@ -262,6 +293,24 @@ def analyze(
             Console(stderr=True),
             f"step(s) failed: {', '.join(state.failed_nodes)}; the report "
             f"in {state.report.directory} shows what finished",
+            EXIT_FAILED_STEP,
+        )
+
+
+def _run_batch_cli(
+    request: AnalysisRequest, batch: list[tuple[str, str]], out: Path, ctx: RunContext
+) -> None:
+    from agent.batch import run_batch
+
+    with user_errors():
+        results = run_batch(request, batch, out, ctx, run=_run_cli)
+    sys.stdout.write(f"{out}\n")
+    failed = [f"{r.treatment} -> {r.outcome}" for r in results if r.status == "failed"]
+    if failed:
+        fail(
+            Console(stderr=True),
+            f"{len(failed)} of {len(results)} pair(s) failed: {', '.join(failed)}; "
+            f"{out / 'index.md'} lists every pair",
             EXIT_FAILED_STEP,
         )
 

@@ -72,6 +72,9 @@ class RunContext:
     llm: LLMClient
     tables: TableCache = field(default_factory=TableCache)
     progress: ProgressFn = no_progress
+    memo: dict[tuple, Any] = field(default_factory=dict)
+    """Step results shared by the runs of one batch (profile, discovery), keyed by everything
+    they depend on; empty for a single run."""
     artifacts: dict[str, Any] = field(default_factory=dict)
     """Per-run outputs too large for the state (e.g. the per-row CATE table the report writes)."""
     deadline: float | None = None

@@ -64,6 +64,10 @@ class AnalysisRequest(Model):
     """Columns excluded from the analysis (`--drop`): ids, leakage, ground-truth columns."""
     time_budget: float | None = Field(None, gt=0)
     """Seconds the analysis should take at most (`--time-budget`): the plan cuts to fit it."""
+    batch_pairs: tuple[tuple[str, str], ...] = ()
+    """Every (treatment, outcome) pair of a batch (`--pairs`, agent/batch.py): the profile keeps
+    all their columns and discovery assumes every pair's edge, so one profile and one discovery
+    (shared through `RunContext.memo`) serve every pair."""
 
 
 class InputInfo(Model):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ValidationError
 
@@ -36,7 +37,7 @@ from agent.state import (
     Revision,
     RoundEffect,
 )
-from tools.critique.refuters import Refit
+from tools.critique.refuters import Refit, backdoor_refit
 from tools.critique.suite import CHECKS, CritiqueInputs, run_checks
 from tools.critique.verdict import best_round, counted
 from tools.errors import InputError
@@ -162,6 +163,33 @@ def strategy_refit(
     return refit
 
 
+CHECK_MAX_ROWS = 200_000
+"""Above this many rows the checks (each a refit) run on a seeded sample of this size, against
+the estimate re-computed on that same sample: a check compares like with like, and its power at
+this size is already far beyond what its thresholds need."""
+
+
+def _check_sample(
+    frame: pd.DataFrame,
+    effect: EffectEstimate,
+    params: EstimationParams,
+    refit: Refit | None,
+    state: AnalysisState,
+    seed: int,
+) -> tuple[pd.DataFrame, EffectEstimate]:
+    if len(frame) <= CHECK_MAX_ROWS or effect.status != "estimated":
+        return frame, effect
+    rows = np.sort(np.random.default_rng([seed, 13]).choice(len(frame), CHECK_MAX_ROWS, False))
+    sample = frame.iloc[rows].reset_index(drop=True)
+    redo = refit or backdoor_refit(effect, params, categorical_columns(state))
+    again = redo(sample, effect.treatment, ())
+    fields = ("estimate", "ci_low", "ci_high", "std_error", "n", "att", "att_ci_low")
+    effect = effect.model_copy(
+        update={k: getattr(again, k) for k in (*fields, "att_ci_high", "naive_estimate")}
+    )
+    return sample, effect
+
+
 def _inputs(state: AnalysisState, ctx: RunContext) -> CritiqueInputs:
     effect, plan, req = state.effect, state.plan, state.request
     frame, population = estimation_frame(
@@ -172,6 +200,8 @@ def _inputs(state: AnalysisState, ctx: RunContext) -> CritiqueInputs:
         (e.source, e.target, e.confidence) for e in (state.prior.edges if state.prior else [])
     )
     params = estimation_params(state)
+    refit = strategy_refit(state, params, prepared.codings)
+    frame, effect = _check_sample(frame, effect, params, refit, state, req.seed)
     return CritiqueInputs(
         frame=frame,
         effect=effect,
@@ -184,7 +214,7 @@ def _inputs(state: AnalysisState, ctx: RunContext) -> CritiqueInputs:
         resamples=SUBSAMPLES,
         seed=req.seed,
         graph_frame=prepared.frame if population else None,
-        refit=strategy_refit(state, params, prepared.codings),
+        refit=refit,
         identification=state.identification,
     )
 
@@ -317,6 +347,12 @@ def critique(state: AnalysisState, ctx: RunContext) -> Step:
         verdict_, claim_ = suite.verdict, suite.claim
         seconds = {f"check:{k}": v for k, v in suite.seconds.items()}
         notes = list(suite.warnings)
+        if inputs.effect.n < state.effect.n:
+            notes.append(
+                f"the checks ran on a seeded sample of {len(inputs.frame):,} of the "
+                f"{state.effect.n:,} rows, against the estimate on that sample "
+                f"({inputs.effect.estimate:.4g}): each check is a refit"
+            )
     failed = counted(checks)
     warnings = [f"check {c.name} failed" for c in failed] + notes
     actions, stop = choose(state, ctx, checks, number, warnings)

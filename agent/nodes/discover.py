@@ -70,7 +70,18 @@ def discover(state: AnalysisState, ctx: RunContext) -> Step:
                 f"discovery used a seeded sample of {len(frame):,} of {len(prepared.frame):,} "
                 "rows (the plan says why); the effect uses every row"
             )
-        result = run_discovery(frame, discovery_params(state, ctx.settings.n_jobs), state.knowledge)
+        params = discovery_params(state, ctx.settings.n_jobs)
+        key = (
+            "discover",
+            req.data_path,
+            req.max_rows,
+            len(frame),
+            params.model_dump_json(),
+            state.knowledge.model_dump_json() if state.knowledge else None,
+        )
+        result = ctx.memo.get(key) or run_discovery(frame, params, state.knowledge)
+        if req.batch_pairs:
+            ctx.memo[key] = result
     graph = result.graph
     directed = sum(e.mark == "-->" for e in graph.edges)
     origins = Counter(o for e in graph.edges for o in e.origin)

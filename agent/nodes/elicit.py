@@ -273,11 +273,19 @@ def elicit(state: AnalysisState, ctx: RunContext) -> Step:
         assumed.append(f"{len(ruled_out)} edge(s) forbidden by the user in chat")
     question_edge = (state.treatment, state.outcome)
     if state.wants_effect and question_edge not in knowledge.required:
-        knowledge = knowledge.model_copy(update={"required": knowledge.required + (question_edge,)})
+        # a batch adds every pair's edge, in the batch's order: the same knowledge for every
+        # pair, so one discovery serves them all
+        edges = [p for p in req.batch_pairs or (question_edge,) if p not in knowledge.required]
+        knowledge = knowledge.model_copy(update={"required": knowledge.required + tuple(edges)})
         assumed.append(
             f"assumed {state.treatment} may cause {state.outcome} and not the reverse "
             "(the edge is kept for the estimator to size)"
         )
+        if len(edges) > 1:
+            assumed.append(
+                "as for every pair of the batch, assumed each treatment may cause its outcome: "
+                + ", ".join(f"{a} -> {b}" for a, b in edges)
+            )
     ruled_out = [
         (a, b)
         for a, b in state.plan.forbidden_edges

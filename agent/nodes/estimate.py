@@ -13,6 +13,7 @@ run context, for the report to write next to itself.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from agent.context import RunContext
@@ -163,6 +164,10 @@ def estimate(state: AnalysisState, ctx: RunContext) -> Step:
     return _done(fit, ctx, unchanged)
 
 
+ANSWER_MAX_ROWS = 200_000
+"""Above this many rows the effects under other answers use a seeded sample of this size."""
+
+
 def _with_answers(
     fit: EffectFit,
     frame: pd.DataFrame,
@@ -174,6 +179,19 @@ def _with_answers(
     nuisance families fixed."""
     d = fit.effect.diagnostics
     families = (d.get("nuisance_y", "linear"), d.get("nuisance_t", "linear"))
+    effect = fit.effect
+    if len(frame) > ANSWER_MAX_ROWS and ident.questions:
+        rows = np.random.default_rng([params.seed, 19]).choice(len(frame), ANSWER_MAX_ROWS, False)
+        frame = frame.iloc[np.sort(rows)].reset_index(drop=True)
+        effect = effect.model_copy(
+            update={
+                "warnings": (
+                    *effect.warnings,
+                    f"the effects under the other answers are estimated on a seeded sample of "
+                    f"{ANSWER_MAX_ROWS:,} rows (their intervals are that sample's)",
+                )
+            }
+        )
     answers = estimate_answers(
         frame,
         ident.treatment,
@@ -183,7 +201,7 @@ def _with_answers(
         params.model_copy(update={"families": families}),
         categorical,
     )
-    return EffectFit(fit.effect.model_copy(update={"possible_effects": answers}), fit.cate)
+    return EffectFit(effect.model_copy(update={"possible_effects": answers}), fit.cate)
 
 
 def _done(fit: EffectFit, ctx: RunContext, unchanged: bool) -> Step:

@@ -12,8 +12,12 @@ from tools.data import check_roles, profile_table
 def profile(state: AnalysisState, ctx: RunContext) -> Step:
     req = state.request
     table = ctx.tables.table(req.data_path, req.max_rows, req.seed)
-    keep = tuple(c for c in (req.treatment, req.outcome) if c)
-    prof = profile_table(table, keep=keep, drop=tuple(req.drop))
+    roles = [c for pair in req.batch_pairs for c in pair] or [req.treatment, req.outcome]
+    keep = tuple(dict.fromkeys(c for c in roles if c))
+    key = ("profile", req.data_path, req.max_rows, req.seed, keep, tuple(req.drop))
+    prof = ctx.memo.get(key) or profile_table(table, keep=keep, drop=tuple(req.drop))
+    if req.batch_pairs:
+        ctx.memo[key] = prof
     if req.treatment and req.outcome:
         check_roles(table, prof, req.treatment, req.outcome)
     excluded = [c for c in prof.columns if c.excluded_reason]

@@ -146,9 +146,12 @@ def claim_out_dir(out: Path) -> Claim:
     return Claim(out, created, cleaned)
 
 
-def claim_default_out_dir(runs_dir: Path, data_path: str, stamp: str) -> Claim:
+def claim_default_out_dir(
+    runs_dir: Path, data_path: str, stamp: str, *, mark: bool = True
+) -> Claim:
     """Claim a new folder `runs/<data stem>-<stamp>[-N]`: created exclusively, so runs started
-    together never share one (the loser of a race takes the next suffix)."""
+    together never share one (the loser of a race takes the next suffix). `mark=False` leaves
+    it without the claim file (a batch folder, which holds several reports)."""
     runs_dir = Path(runs_dir)
     base = runs_dir / f"{Path(data_path).stem}-{stamp}"
     try:
@@ -169,7 +172,8 @@ def claim_default_out_dir(runs_dir: Path, data_path: str, stamp: str) -> Claim:
         break
     try:
         _probe(candidate)
-        _take(candidate)
+        if mark:
+            _take(candidate)
     except OSError as err:
         release_out_dir(Claim(candidate, True))
         raise _unwritable(candidate, err) from None

@@ -97,3 +97,29 @@ def test_same_seed_same_result(confounded_csv, tmp_path, seed):
     second = run(path, tmp_path / "b", treatment="t", outcome="y", seed=seed)
     assert first.effect.estimate == second.effect.estimate
     assert first.graph == second.graph
+
+
+def test_long_table_samples_discovery_and_checks_but_estimates_on_every_row(tmp_path, monkeypatch):
+    """The large-table rules, with their thresholds lowered so a small table exercises them:
+    discovery and the checks see seeded samples (and say so), the headline uses every row."""
+    import agent.nodes.critique as critique_node
+    import agent.nodes.estimate as estimate_node
+    import agent.nodes.plan as plan_node
+    from evals.scale_sem import EFFECT, scale_table
+
+    monkeypatch.setattr(plan_node, "DISCOVERY_MAX_ROWS", 1500)
+    monkeypatch.setattr(critique_node, "CHECK_MAX_ROWS", 1500)
+    monkeypatch.setattr(estimate_node, "ANSWER_MAX_ROWS", 1500)
+    path = tmp_path / "long.csv"
+    scale_table(4000, 9, seed=8).to_csv(path, index=False)
+    state = run(path, tmp_path / "run", treatment="t", outcome="y")
+    assert state.plan.discovery_rows == 1500
+    assert any("seeded sample of 1,500" in r for r in state.plan.rationale)
+    warnings = [w for r in state.trail for w in r.warnings]
+    assert any("discovery used a seeded sample of 1,500 of 4,000" in w for w in warnings)
+    assert any("checks ran on a seeded sample of 1,500" in w for w in warnings), [
+        (r.node, r.warnings) for r in state.trail if r.node == "critique"
+    ]
+    effect = state.effect
+    assert effect.n_total == 4000 or effect.n > 3500
+    assert effect.ci_low <= EFFECT <= effect.ci_high

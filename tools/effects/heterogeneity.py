@@ -34,6 +34,9 @@ def _rules(tree: DecisionTreeRegressor, names: list[str]) -> list[tuple[int, str
     return out
 
 
+TREE_MAX_ROWS = 50_000
+
+
 def summarize_cate(cate: np.ndarray, covariates: pd.DataFrame, seed: int = 0) -> CateSummary:
     """Tree and quantile-group summary of `cate` (one value per row of `covariates`)."""
     cate = np.asarray(cate, dtype=float)
@@ -42,9 +45,12 @@ def summarize_cate(cate: np.ndarray, covariates: pd.DataFrame, seed: int = 0) ->
     if std <= 1e-9 * (1 + abs(mean)) or covariates.shape[1] == 0:
         return CateSummary(mean=mean, std=std, share_positive=share_positive)
     n = len(cate)
+    fit_rows = np.arange(n)
+    if n > TREE_MAX_ROWS:  # the tree's few splits are settled long before a million rows
+        fit_rows = np.sort(np.random.default_rng([seed, 17]).choice(n, TREE_MAX_ROWS, False))
     tree = DecisionTreeRegressor(
-        max_depth=TREE_DEPTH, min_samples_leaf=max(5, n // 20), random_state=seed
-    ).fit(covariates.to_numpy(dtype=float), cate)
+        max_depth=TREE_DEPTH, min_samples_leaf=max(5, len(fit_rows) // 20), random_state=seed
+    ).fit(covariates.to_numpy(dtype=float)[fit_rows], cate[fit_rows])
     names = [str(c) for c in covariates.columns]
     leaf_of = tree.apply(covariates.to_numpy(dtype=float))
     leaves = tuple(
