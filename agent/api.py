@@ -24,6 +24,7 @@ from threadpoolctl import threadpool_limits
 
 from agent.config import resolve_settings
 from agent.context import RunContext, TableCache, no_progress
+from agent.report.diagnostics import FIGURES
 from agent.report.inline import notebook_html, notebook_markdown
 from agent.report.render import check_out_dir, headline, staged_folder
 from agent.request import PathLike, build_request, make_llm
@@ -33,7 +34,7 @@ from tools.errors import AgentError, InputError
 from tools.formal import Answer, TextProblem
 from tools.types import CausalGraph, EffectEstimate, IdentificationResult
 
-REPORT_FILES = ("report.md", "report.html", "graph.png", "cate.png")
+REPORT_FILES = ("report.md", "report.html", "graph.png", "cate.png", *FIGURES)
 """Files of a run folder kept in memory (cate.csv is rewritten from the CATE table)."""
 
 
@@ -144,7 +145,7 @@ class Analysis:
         return notebook_html(self._files["report.html"].decode("utf-8"))
 
     def _repr_markdown_(self) -> str:
-        images = {n: self._files[n] for n in ("graph.png", "cate.png") if n in self._files}
+        images = {n: data for n, data in self._files.items() if n.endswith(".png")}
         return notebook_markdown(self._files["report.md"].decode("utf-8"), images)
 
     def __repr__(self) -> str:
@@ -216,6 +217,11 @@ def analyze(
     llm_strict: bool = False,
     no_cache: bool = False,
     name: str | None = None,
+    estimand: Literal["ate", "att", "atc"] = "ate",
+    estimator: str = "auto",
+    reference: str | None = None,
+    dose: bool = False,
+    modifiers: Sequence[str] | str | None = None,
 ) -> Analysis:
     """Analyse a table (a CSV/TSV/Parquet path or a DataFrame) as `agent analyze` does.
 
@@ -251,6 +257,11 @@ def analyze(
             max_rows=settings.max_rows,
             out_dir=str(folder),
             drop=drop,
+            estimand=estimand,
+            estimator=estimator,
+            reference=reference,
+            dose=dose,
+            modifiers=modifiers,
         )
         check_out_dir(folder)
         ctx = RunContext(settings=settings, llm=make_llm(settings), tables=tables)

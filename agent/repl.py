@@ -256,9 +256,20 @@ class Repl:
         self.do_run(Intent(kind="run"), line)
 
     def do_estimator(self, intent: Intent, line: str) -> None:
-        state = edits.set_estimator(self._need_data(), intent.arg)
-        self.session.save(state, f"/estimator {intent.arg}")
-        self.say(f"estimator: LinearDML with {intent.arg} nuisance models")
+        state, words = edits.set_estimator(self._need_data(), intent.arg)
+        self._saved(state, f"/estimator {intent.arg}", words)
+
+    def do_nuisance(self, intent: Intent, line: str) -> None:
+        state, words = edits.set_nuisance(self._need_data(), intent.arg)
+        self._saved(state, f"/nuisance {intent.arg}", words)
+
+    def do_steer(self, intent: Intent, line: str) -> None:
+        state, words = edits.set_steering(self._need_data(), intent.source, intent.arg)
+        self._saved(state, f"/{intent.source} {intent.arg}", words)
+
+    def _saved(self, state: AnalysisState, label: str, words: str) -> None:
+        self.session.save(state, label)
+        self.say(words)
         if state.rerun_from:
             self.say(f"/run re-runs from {state.rerun_from}", style="dim")
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from typing import Any
 
 from agent.config import Settings
 from agent.llm.base import LLMClient
 from agent.llm.factory import build_client
 from agent.state import AnalysisRequest
 from tools.discovery import ALGORITHMS
+from tools.effects.cate import estimator_name
 from tools.errors import InputError
 
 PathLike = str | os.PathLike[str]
@@ -41,6 +43,11 @@ def build_request(
     max_rows: int,
     out_dir: str | None,
     drop: Sequence[str] | str | None,
+    estimand: str = "ate",
+    estimator: str = "auto",
+    reference: str | None = None,
+    dose: bool = False,
+    modifiers: Sequence[str] | str | None = None,
 ) -> AnalysisRequest:
     """Check the options as `agent analyze` checks its flags (same messages) and build the
     request; shared by the Python API and the MCP server."""
@@ -57,6 +64,9 @@ def build_request(
         raise InputError(f"--prior-samples must be at least 1 (got {prior_samples})")
     if isinstance(drop, str):
         drop = drop.split(",")
+    steering = steering_fields(
+        estimand, estimator, reference, dose, modifiers, effect=bool(treatment or question)
+    )
     return AnalysisRequest(
         data_path=data_path,
         treatment=treatment,
@@ -73,7 +83,36 @@ def build_request(
         max_rows=max_rows,
         out_dir=out_dir,
         drop=[c.strip() for c in (drop or ()) if c.strip()],
+        **steering,
     )
+
+
+def steering_fields(
+    estimand: str,
+    estimator: str,
+    reference: str | None,
+    dose: bool,
+    modifiers: Sequence[str] | str | None,
+    *,
+    effect: bool,
+) -> dict[str, Any]:
+    """`--estimand`, `--estimator`, `--reference`, `--dose`, `--modifiers` checked (the same
+    one-line messages everywhere) as `AnalysisRequest` fields."""
+    check_choice("--estimand", estimand.lower(), ("ate", "att", "atc"))
+    if not effect and (reference or dose or modifiers is not None):
+        raise InputError(
+            "--reference, --dose and --modifiers need an effect: pass --treatment and "
+            "--outcome (or --question)"
+        )
+    if isinstance(modifiers, str):
+        modifiers = modifiers.split(",")
+    return {
+        "estimand": estimand.lower(),
+        "estimator": estimator_name(estimator),
+        "reference": reference,
+        "dose": dose,
+        "modifiers": None if modifiers is None else [c.strip() for c in modifiers if c.strip()],
+    }
 
 
 def make_llm(settings: Settings) -> LLMClient:

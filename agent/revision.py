@@ -94,6 +94,10 @@ def _algorithms() -> tuple[str, ...]:
     return get_args(Plan.model_fields["discovery_algorithm"].annotation)
 
 
+def _wide(state: AnalysisState) -> bool:
+    return state.plan is not None and state.plan.screen_fdr is not None
+
+
 def _switch_algorithm(plan: Plan, state: AnalysisState) -> tuple[Plan, str]:
     """The next algorithm (the plan's own candidates first), with the test or score the data
     call for, as `--algorithm` would set them."""
@@ -147,6 +151,12 @@ def _other_nuisance(state: AnalysisState) -> str | None:
         state.effect.diagnostics.get("nuisance_y") if state.effect else None
     }
     return None if used == {"gradient_boosting"} else "gradient_boosting"
+
+
+def _user_fixed_nuisance(state: AnalysisState) -> bool:
+    """The user set the nuisance models (`/estimator linear`, `/nuisance ...`): a revision does
+    not override them."""
+    return state.request.nuisance not in (None, "select")
 
 
 def _switch_nuisance(plan: Plan, state: AnalysisState) -> tuple[Plan, str]:
@@ -214,7 +224,8 @@ MENU: dict[ActionName, MenuItem] = {
     "switch_discovery_algorithm": MenuItem(
         "rediscover the graph with another discovery algorithm",
         "elicit",
-        lambda s: _rediscoverable(s) and len(_algorithms()) > 1,
+        # a wide table keeps its screened PC: the other searches do not finish at that width
+        lambda s: _rediscoverable(s) and len(_algorithms()) > 1 and not _wide(s),
         _switch_algorithm,
     ),
     "forbid_implausible_edges": MenuItem(
@@ -243,6 +254,7 @@ MENU: dict[ActionName, MenuItem] = {
             s.effect is not None
             and _other_nuisance(s) is not None
             and s.plan.nuisance != _other_nuisance(s)
+            and not _user_fixed_nuisance(s)
         ),
         _switch_nuisance,
     ),

@@ -64,6 +64,21 @@ class AnalysisRequest(Model):
     """Columns excluded from the analysis (`--drop`): ids, leakage, ground-truth columns."""
     time_budget: float | None = Field(None, gt=0)
     """Seconds the analysis should take at most (`--time-budget`): the plan cuts to fit it."""
+    estimand: Literal["ate", "att", "atc"] = "ate"
+    """What the headline answers (`--estimand`); the others stay in the report's table."""
+    estimator: str = "auto"
+    """The per-row effect (CATE) model (`--estimator`): an `EstimatorName`, or `auto` to choose
+    it out of sample. Honoured by every estimate, chat re-runs and critique refits included."""
+    nuisance: Literal["select", "gradient_boosting", "linear"] | None = None
+    """Nuisance models the user fixed (chat `/estimator linear`, `/nuisance`); None: the plan's
+    rules decide. A revision never overrides them."""
+    reference: str | None = None
+    """Discrete treatment: the level every contrast is against (`--reference`)."""
+    dose: bool = False
+    """Read integer codes with 3-10 values as a dose, not as levels (`--dose`)."""
+    modifiers: list[str] | None = None
+    """Columns that may modify the effect (`--modifiers`, EconML's X); the other adjusted columns
+    are controls only. None: every adjusted column may modify it."""
     batch_pairs: tuple[tuple[str, str], ...] = ()
     """Every (treatment, outcome) pair of a batch (`--pairs`, agent/batch.py): the profile keeps
     all their columns and discovery assumes every pair's edge, so one profile and one discovery

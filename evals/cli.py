@@ -25,9 +25,11 @@ from evals.cladder import generate as cladder_gen
 from evals.cladder import load as cladder_load
 from evals.corr2cause import generate as c2c_gen
 from evals.corr2cause import load as c2c_load
+from evals.corr2cause import paraphrase as c2c_paraphrase
 from evals.dataset import Sample, take
 from evals.scorers import BREAKDOWN_KEYS, Breakdown, Scores, breakdowns, score
 from evals.solvers import make_solver
+from tools.corr2cause_semantics import SEMANTICS, Semantics
 from tools.errors import InputError
 from tools.types import Frozen
 
@@ -38,6 +40,7 @@ class EvalSummary(Frozen):
     suite: str
     solver: str
     dataset: str
+    semantics: str = "textbook"
     n: int
     scores: Scores
     breakdowns: tuple[Breakdown, ...] = ()
@@ -74,10 +77,25 @@ def _load(
     )
 
 
-def _stem(suite: str, solver: str, dataset: str, llm: LLMClient | None) -> str:
-    """One log per (suite, solver, dataset, model): a rerun with a larger --limit resumes it."""
+def _stem(
+    suite: str, solver: str, dataset: str, llm: LLMClient | None, semantics: str = "textbook"
+) -> str:
+    """One log per (suite, solver, dataset, model, reading): a larger --limit resumes it."""
     ident = f"{dataset}|{getattr(llm, 'backend', None)}|{getattr(llm, 'model', None)}"
+    if semantics != "textbook":
+        ident += f"|{semantics}"
     return f"{suite}-{solver}-{hashlib.sha256(ident.encode()).hexdigest()[:8]}"
+
+
+def _semantics(suite: str, semantics: str | None) -> Semantics:
+    """The Corr2Cause reading: the benchmark's own when scoring Corr2Cause, unless asked."""
+    if semantics is None:
+        return "corr2cause" if suite == "corr2cause" else "textbook"
+    if semantics not in SEMANTICS:
+        raise InputError(f"unknown --semantics {semantics!r}; valid: {', '.join(SEMANTICS)}")
+    if suite != "corr2cause" and semantics != "textbook":
+        raise InputError("--semantics applies to the corr2cause suite only")
+    return semantics  # type: ignore[return-value]
 
 
 def run_eval(
@@ -93,23 +111,37 @@ def run_eval(
     out: Path = Path("eval-results"),
     console: Console | None = None,
     prepared: tuple[list[Sample], str] | None = None,
+    semantics: str | None = None,
+    paraphrase: bool = False,
 ) -> EvalSummary:
     """Score `solver` on `suite`; writes <out>/<suite>-<solver>-<id>.jsonl and its summaries.
 
     `prepared` (samples, dataset name) replaces loading, e.g. a generated suite of another size.
+    `semantics` is the Corr2Cause reading (default: the benchmark's own for that suite);
+    `paraphrase` turns each Corr2Cause row into the paraphrase suite's perturbations.
     """
     if suite not in SUITES:
         raise InputError(f"unknown suite {suite!r}; valid suites: {', '.join(SUITES)}")
     if concurrency < 1:
         raise InputError("--concurrency must be at least 1")
+    if paraphrase and suite != "corr2cause":
+        raise InputError("--paraphrase applies to the corr2cause suite only")
+    reading = _semantics(suite, semantics)
     console = console or Console(stderr=True)
+    if paraphrase and prepared is None and data is None:  # the public wording only
+        prepared = (c2c_gen.generate(seed, style="original"), f"generated-seed{seed}")
     samples, dataset = prepared or _load(suite, data, models, seed)
+    if paraphrase:
+        samples, skipped = c2c_paraphrase.paraphrase(samples, seed)
+        if skipped:
+            console.print(f"paraphrase: {skipped} row(s) not in the public wording were skipped")
+        dataset = f"{dataset}-paraphrase"
     samples = take(samples, limit)
     if not samples:
         raise InputError(f"no samples to evaluate in {dataset}")
-    solve = make_solver(solver, suite=suite, llm=llm, seed=seed)
+    solve = make_solver(solver, suite=suite, llm=llm, seed=seed, semantics=reading)
     out.mkdir(parents=True, exist_ok=True)
-    stem = _stem(suite, solver, dataset, llm)
+    stem = _stem(suite, solver, dataset, llm, reading)
     log = out / f"{stem}.jsonl"
 
     with Progress(
@@ -130,6 +162,7 @@ def run_eval(
             on_record=_advance(progress, task),
         )
     summary = _summarise(suite, solver, dataset, records, newly, elapsed, llm, log)
+    summary = summary.model_copy(update={"semantics": reading})
     files = _write(summary, out / stem)
     summary = summary.model_copy(update={"files": tuple(str(f) for f in files)})
     _print(summary, console)
@@ -217,6 +250,8 @@ def _facts(summary: EvalSummary) -> list[tuple[str, str]]:
         ),
         ("tokens (estimated)", str(summary.tokens)),
     ]
+    if summary.suite == "corr2cause":
+        facts.insert(3, ("Corr2Cause reading", summary.semantics))
     if summary.llm:
         facts.append(("LLM", json.dumps(summary.llm)))
     return facts

@@ -76,5 +76,5 @@ def breakdowns(records: Sequence[Mapping[str, Any]], keys: Sequence[str]) -> lis
 
 BREAKDOWN_KEYS: dict[str, tuple[str, ...]] = {
     "cladder": ("rung", "query_type", "graph_id", "kind"),
-    "corr2cause": ("num_variables", "template", "style"),
+    "corr2cause": ("num_variables", "template", "style", "perturbation"),
 }

@@ -17,6 +17,7 @@ from agent.llm.base import LLMClient, Message
 from agent.llm.errors import LLMError
 from agent.prompts import render_prompt
 from agent.text import ParseError, answer_question
+from tools.corr2cause_semantics import Semantics
 from tools.errors import InputError
 
 
@@ -45,12 +46,15 @@ def parse_yes_no(text: str) -> str | None:
     return words[-1] if words else None
 
 
-def agent_solver(llm: LLMClient | None = None) -> Solver:
-    """Formalise (offline parser, or the LLM when it supports the task) and compute with tools."""
+def agent_solver(llm: LLMClient | None = None, semantics: Semantics = "textbook") -> Solver:
+    """Formalise (offline parser, or the LLM when it supports the task) and compute with tools.
+
+    `semantics` is the reading of a Corr2Cause hypothesis (textbook or the benchmark's own).
+    """
 
     def solve(text: str) -> Output:
         try:
-            answer = answer_question(text, llm=llm)
+            answer = answer_question(text, llm=llm, semantics=semantics)
         except ParseError as err:
             return Output(answer=None, error=str(err))
         value = answer.answer if answer.answer in ("yes", "no") else None
@@ -105,9 +109,16 @@ def random_solver(seed: int) -> Solver:
     return solve
 
 
-def make_solver(name: str, *, suite: str, llm: LLMClient | None, seed: int) -> Solver:
+def make_solver(
+    name: str,
+    *,
+    suite: str,
+    llm: LLMClient | None,
+    seed: int,
+    semantics: Semantics = "textbook",
+) -> Solver:
     if name == "agent":
-        return agent_solver(llm)
+        return agent_solver(llm, semantics)
     if name == "direct":
         return direct_solver(suite, llm)
     if name == "cot":

@@ -243,6 +243,9 @@ def _choice(facts: DataFacts, algorithm: Algorithm, rule: str, **kw) -> Discover
         kw.setdefault("alpha_grid", ALPHA_GRID)
     if algorithm == "cdnod":
         kw.setdefault("context", facts.context)
+    if algorithm == "pc" and facts.columns >= WIDE_COLUMNS:  # --algorithm pc on a wide table
+        kw.setdefault("screen_fdr", SCREEN_FDR)
+        kw.setdefault("max_depth", WIDE_MAX_DEPTH)
     return DiscoveryChoice(
         algorithm=algorithm, rule=rule, facts=facts, categorical=facts.categorical, **kw
     )

@@ -23,6 +23,7 @@ import pandas as pd
 from scipy import stats
 
 from tools.knowledge import is_forbidden
+from tools.numbers import num
 from tools.types import CausalGraph, CheckResult, Frozen, Knowledge
 
 FIXED_ATTRIBUTES = frozenset(
@@ -203,7 +204,7 @@ def graph_falsification(
 def describe_test(test: LocalTest) -> str:
     node, other, parents, p = test
     cond = f" | {', '.join(parents)}" if parents else ""
-    return f"{node} ⊥ {other}{cond} (p = {p:.2g})"
+    return f"{node} ⊥ {other}{cond} (p = {num(p, 2)})"
 
 
 def _holm_rejected(p_values: dict, level: float) -> list:

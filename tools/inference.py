@@ -15,6 +15,7 @@ import networkx as nx
 
 from tools import graphs
 from tools.corr2cause import reason_corr2cause
+from tools.corr2cause_semantics import Semantics
 from tools.estimands import (
     Context,
     Estimate,
@@ -295,10 +296,12 @@ _HANDLERS = {
 }
 
 
-def reason(problem: Corr2CauseProblem | CLadderProblem) -> Answer:
-    """Dispatch on the kind of formal problem."""
+def reason(
+    problem: Corr2CauseProblem | CLadderProblem, *, semantics: Semantics = "textbook"
+) -> Answer:
+    """Dispatch on the kind of formal problem (`semantics`: the Corr2Cause reading)."""
     if isinstance(problem, Corr2CauseProblem):
-        return reason_corr2cause(problem)
+        return reason_corr2cause(problem, semantics=semantics)
     return reason_cladder(problem)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import combinations
 
 import networkx as nx
@@ -19,6 +20,8 @@ Event = tuple[tuple[str, int], ...]
 
 
 def as_event(items: Iterable[tuple[str, int]] | Mapping[str, int]) -> Event:
+    if isinstance(items, tuple):  # already (name, value) pairs: the search's hot path
+        return tuple(sorted(items))
     pairs = items.items() if isinstance(items, Mapping) else items
     return tuple(sorted((str(k), int(v)) for k, v in pairs))
 
@@ -29,6 +32,20 @@ def fmt_event(event: Event) -> str:
 
 def fmt_p(event: Event, given: Event = ()) -> str:
     return f"P({fmt_event(event)} | {fmt_event(given)})" if given else f"P({fmt_event(event)})"
+
+
+@lru_cache(maxsize=65536)
+def _d_separated(
+    shape: tuple[frozenset[str], frozenset[tuple[str, str]]],
+    var: str,
+    dropped: frozenset[str],
+    keep: frozenset[str],
+) -> bool:
+    """d-separation on a graph given by (nodes, edges): shared by every table of that graph."""
+    dag = nx.DiGraph()
+    dag.add_nodes_from(shape[0])
+    dag.add_edges_from(shape[1])
+    return graphs.d_separated(dag, {var}, dropped, keep)
 
 
 @dataclass
@@ -46,14 +63,13 @@ class ProbabilityTable:
     _memo: dict[tuple[Event, Event], float | None] = field(default_factory=dict)
     _busy: set[tuple[Event, Event]] = field(default_factory=set)
     _cut: bool = False  # the current search was cut short (cycle or depth): do not cache a failure
-    _dsep: dict[tuple[str, frozenset[str], frozenset[str]], bool] = field(default_factory=dict)
     _mentioned: tuple[str, ...] | None = None  # variables the statements mention, sorted
+    _shape: tuple[frozenset[str], frozenset[tuple[str, str]]] | None = None
 
     def _separated(self, var: str, dropped: frozenset[str], keep: frozenset[str]) -> bool:
-        key = (var, dropped, keep)
-        if key not in self._dsep:
-            self._dsep[key] = graphs.d_separated(self.dag, {var}, dropped, keep)
-        return self._dsep[key]
+        if self._shape is None:
+            self._shape = (frozenset(self.dag.nodes), frozenset(self.dag.edges))
+        return _d_separated(self._shape, var, dropped, keep)
 
     @classmethod
     def from_problem(cls, problem: CLadderProblem, dag: nx.DiGraph) -> ProbabilityTable:

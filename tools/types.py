@@ -11,6 +11,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tools.effects.diagnostics import (
+    Balance,
+    EstimandValue,
+    EValue,
+    HeterogeneityTest,
+    SensitivityGrid,
+)
+
 
 class Frozen(BaseModel):
     """Immutable pydantic model: tool inputs and outputs are values, never mutated in place."""
@@ -363,6 +371,20 @@ class EstimationParams(Frozen):
     """Overlap: rows outside common support (min-max rule on the estimated propensity) are
     dropped; `trim` adds an absolute floor on every level's propensity (0 = none)."""
     n_jobs: int = Field(2, ge=1)
+    estimand: Literal["ATE", "ATT", "ATC"] = "ATE"
+    """The estimand the headline (`estimate`, its interval and error) answers; the others are
+    in `EffectEstimate.estimands`."""
+    reference: str | None = None
+    """Discrete treatment: the level every contrast is against (None: the first sorted)."""
+    dose: bool = False
+    """Integer codes with 3-10 values: True reads them as a dose (effect per unit), False as
+    levels (one contrast per level against the reference)."""
+    labels: tuple[tuple[str, int], ...] | None = None
+    """A text treatment: its (label, code) pairs, so a refit (critique) reads the coded column as
+    the estimate did (levels named by their labels)."""
+    modifiers: tuple[str, ...] | None = None
+    """Columns that may modify the effect (EconML's X); the other adjusted columns are controls
+    (W) only. None: every adjusted column may modify it."""
     arm_families: tuple[NuisanceFamily, ...] | None = None
     """Discrete treatment with `families` fixed: the outcome family of each arm (reference
     first), as the estimate chose them; None: every arm uses the outcome family."""
@@ -395,6 +417,10 @@ class Contrast(Frozen):
     ci_high: float
     att: float | None = None
     """Effect among the units that received this level."""
+    std_error: float | None = None
+    ci_low_family: float | None = None
+    ci_high_family: float | None = None
+    """Bonferroni-adjusted interval: all contrasts' intervals hold together with 95%."""
 
 
 class QuantileGroup(Frozen):
@@ -474,7 +500,8 @@ class PossibleEffect(Frozen):
 
 
 class EffectEstimate(ToolResult):
-    estimand: Literal["ATE"] = "ATE"
+    estimand: Literal["ATE", "ATT", "ATC"] = "ATE"
+    """What `estimate`, its interval and error answer (`--estimand`)."""
     treatment: str
     outcome: str
     treatment_kind: Literal["binary", "continuous", "multivalued"]
@@ -511,6 +538,17 @@ class EffectEstimate(ToolResult):
     cate_method: str | None = None
     """The estimator behind the per-row effects (selected out of sample); the headline comes
     from the efficient score named in `interval_method`."""
+    estimands: tuple[EstimandValue, ...] = ()
+    """Every estimand (ATE, ATT, ATC) of every contrast with its interval."""
+    treatment_rule: str | None = None
+    """How the treatment was read (levels or dose, the reference) and why."""
+    modifiers: tuple[str, ...] = ()
+    """The columns the per-row effect may depend on (EconML's X); the rest are controls."""
+    modifier_rule: str | None = None
+    balance: Balance | None = None
+    evalue: EValue | None = None
+    sensitivity: SensitivityGrid | None = None
+    heterogeneity: HeterogeneityTest | None = None
 
 
 # --------------------------------------------------------------------------- critique

@@ -12,6 +12,7 @@ from typing import get_args
 
 from agent.state import AnalysisRequest, AnalysisState, NodeRecord, RerunFrom
 from tools.data import require_column
+from tools.effects.cate import LABELS, estimator_name
 from tools.errors import InputError
 from tools.graph_edit import EditResult, add_edge, forbid_edge, remove_edge
 
@@ -27,8 +28,15 @@ PRODUCTS: dict[RerunFrom, tuple[str, ...]] = {
 }
 STEPS: tuple[RerunFrom, ...] = get_args(RerunFrom)
 
-ESTIMATORS = {"auto": "select", "boosting": "gradient_boosting", "linear": "linear"}
-"""Chat names of the nuisance-model settings of LinearDML (plan.nuisance)."""
+NUISANCES = {"auto": "select", "boosting": "gradient_boosting", "linear": "linear"}
+"""Chat names of the nuisance-model settings (plan.nuisance)."""
+CHAT_ESTIMATORS: dict[str, tuple[str | None, str | None]] = {
+    "auto": ("auto", "select"),
+    "linear": ("linear_dml", "linear"),
+    "boosting": (None, "gradient_boosting"),
+}
+"""Chat words that set both: (estimator or None to keep it, nuisance setting or None). Any
+other word is a candidate name or alias (`tools.effects.cate.estimator_name`)."""
 
 EDITS = {"add": add_edge, "remove": remove_edge, "forbid": forbid_edge}
 
@@ -148,14 +156,81 @@ def answer_question(state: AnalysisState, variable: str, answer: str) -> Analysi
     return with_record(state, f"/answer {variable} {answer}: {state.treatment} {verb} change it")
 
 
-def set_estimator(state: AnalysisState, name: str) -> AnalysisState:
-    """Choose the nuisance model family of the estimators; only estimation onwards is stale."""
-    if name not in ESTIMATORS:
-        raise InputError(f"unknown estimator {name!r}; choose one of {', '.join(ESTIMATORS)}")
-    if state.plan is None:
-        raise InputError("there is no plan yet: /run the analysis first, then change the estimator")
-    nuisance = ESTIMATORS[name]
-    rationale = [*state.plan.rationale, f"nuisance models set to {name} by the user in chat"]
-    plan = state.plan.model_copy(update={"nuisance": nuisance, "rationale": rationale})
-    state = invalidate(state.model_copy(update={"plan": plan}), "estimate")
-    return with_record(state, f"estimator set to {name} (nuisance models: {nuisance})")
+def set_estimator(state: AnalysisState, word: str) -> tuple[AnalysisState, str]:
+    """Choose the per-row effect model (any candidate, or auto) and, for the chat words
+    `linear` / `boosting` / `auto`, the nuisance models too (kept in the request, so they hold
+    before the first run and after a re-plan); estimation onwards is stale. Returns the new
+    state and what was set, in words."""
+    estimator, nuisance = CHAT_ESTIMATORS.get(word, (estimator_name(word), None))
+    said = []
+    request, plan = state.request, state.plan
+    if estimator is not None:
+        request = request.model_copy(update={"estimator": estimator})
+        said.append(
+            "estimator auto (chosen out of sample)"
+            if estimator == "auto"
+            else f"estimator {LABELS[estimator]}"
+        )
+    if nuisance is not None:
+        request = request.model_copy(update={"nuisance": nuisance})
+        if plan is not None:
+            rationale = [*plan.rationale, f"nuisance models set to {nuisance} by the user in chat"]
+            plan = plan.model_copy(update={"nuisance": nuisance, "rationale": rationale})
+        said.append(
+            "nuisance models chosen by cross-validation"
+            if nuisance == "select"
+            else f"{nuisance.replace('_', ' ')} nuisance models"
+        )
+    words = " with ".join(said)
+    state = state.model_copy(update={"request": request, "plan": plan})
+    if plan is not None:
+        state = invalidate(state, "estimate")
+    return with_record(state, f"/estimator {word}: {words}"), words
+
+
+def set_nuisance(state: AnalysisState, word: str) -> tuple[AnalysisState, str]:
+    """The nuisance models alone (auto: chosen by cross-validation)."""
+    if word not in NUISANCES:
+        raise InputError(f"unknown nuisance setting {word!r}; choose one of {', '.join(NUISANCES)}")
+    nuisance = NUISANCES[word]
+    request = state.request.model_copy(update={"nuisance": nuisance})
+    state = state.model_copy(update={"request": request})
+    if state.plan is not None:
+        rationale = [
+            *state.plan.rationale,
+            f"nuisance models set to {nuisance} by the user in chat",
+        ]
+        plan = state.plan.model_copy(update={"nuisance": nuisance, "rationale": rationale})
+        state = invalidate(state.model_copy(update={"plan": plan}), "estimate")
+    words = f"nuisance models: {nuisance.replace('_', ' ')}"
+    return with_record(state, f"/nuisance {word}: {words}"), words
+
+
+def set_steering(state: AnalysisState, setting: str, value: str) -> tuple[AnalysisState, str]:
+    """`/estimand ate|att|atc`, `/reference LEVEL|auto`, `/dose on|off`, `/modifiers COLS|all`:
+    the request field changes and estimation onwards is stale (the estimate checks the value
+    against the data and says what is wrong)."""
+    value = value.strip()
+    if setting == "estimand":
+        if value.lower() not in ("ate", "att", "atc"):
+            raise InputError("usage: /estimand ate|att|atc")
+        update: dict = {"estimand": value.lower()}
+    elif setting == "reference":
+        update = {"reference": None if value.lower() == "auto" else value}
+    elif setting == "dose":
+        if value.lower() not in ("on", "off"):
+            raise InputError("usage: /dose on|off (on: integer codes are a dose, not levels)")
+        update = {"dose": value.lower() == "on"}
+    elif setting == "modifiers":
+        names = [c.strip() for c in value.split(",") if c.strip()]
+        if state.profile is not None and value.lower() != "all":
+            for name in names:
+                require_column(name, state.profile.analysis_columns, "/modifiers:")
+        update = {"modifiers": None if value.lower() == "all" else names}
+    else:
+        raise InputError(f"unknown setting {setting!r}")
+    request = state.request.model_copy(update=update)
+    state = state.model_copy(update={"request": request})
+    if state.plan is not None:
+        state = invalidate(state, "estimate")
+    return with_record(state, f"/{setting} {value}"), f"{setting}: {value}"

@@ -29,6 +29,7 @@ from agent.llm.ask import AnswerRejected, ask
 from agent.llm.base import LLMClient
 from agent.text import detect_kind
 from agent.text.errors import ParseError
+from tools.effects.cate import estimator_name
 from tools.errors import InputError
 from tools.graph_edit import parse_edge
 from tools.question import map_question, mentions
@@ -43,6 +44,8 @@ Kind = Literal[
     "outcome",
     "ask_effect",
     "estimator",
+    "nuisance",
+    "steer",
     "answer",
     "run",
     "report",
@@ -62,7 +65,13 @@ COMMANDS: dict[str, str] = {
     "/edge add|remove|forbid A->B": "edit the graph (identification onwards re-runs)",
     "/treatment X": "set the treatment column",
     "/outcome Y": "set the outcome column",
-    "/estimator auto|boosting|linear": "the nuisance models (estimation onwards re-runs)",
+    "/estimator NAME|auto": "the per-row effect model: linear (LinearDML with linear nuisances), "
+    "forest, dr, s, t, x, a full name (linear_dml, ...), or auto (estimation onwards re-runs)",
+    "/nuisance auto|boosting|linear": "the nuisance models (estimation onwards re-runs)",
+    "/estimand ate|att|atc": "what the headline answers",
+    "/reference LEVEL|auto": "the treatment level every contrast is against",
+    "/dose on|off": "read integer treatment codes as a dose (on) or as levels (off)",
+    "/modifiers COLS|all": "the columns that may modify the effect (the others: controls only)",
     "/answer VAR yes|no": "answer a decisive question: can the treatment change VAR?",
     "/run [all]": "run what is stale (all: everything, re-learning the graph)",
     "/report": "write report.md, report.html, graph.png and result.json, as `agent analyze`",
@@ -77,14 +86,22 @@ ESTIMATOR_WORDS = {
     "select": "auto",
     "boosting": "boosting",
     "gradient boosting": "boosting",
-    "forest": "boosting",
-    "random forest": "boosting",
     "trees": "boosting",
     "tree": "boosting",
     "linear": "linear",
     "lasso": "linear",
     "linear model": "linear",
+    "forest": "causal_forest_dml",
+    "causal forest": "causal_forest_dml",
+    "random forest": "causal_forest_dml",
+    "dr learner": "dr_learner",
+    "s learner": "s_learner",
+    "t learner": "t_learner",
+    "x learner": "x_learner",
 }
+"""Words for `/estimator` and "use ...": `linear` is LinearDML with linear nuisance models,
+`boosting` the nuisance models alone, the others a candidate (`agent.chat.edits`)."""
+STEERING = ("/estimand", "/reference", "/dose", "/modifiers")
 
 
 class Intent(BaseModel):
@@ -128,10 +145,25 @@ def parse_command(line: str) -> Intent:
             raise InputError(f"{name} needs an argument: {name} {_usage(name)}")
         return Intent(kind=needs_arg[name], arg=rest)
     if name == "/estimator":
-        choice = ESTIMATOR_WORDS.get(rest.lower())
+        word = rest.lower().replace("-", " ").replace("_", " ")
+        choice = ESTIMATOR_WORDS.get(word)
         if choice is None:
-            raise InputError("usage: /estimator auto|boosting|linear")
+            try:
+                choice = estimator_name(rest)
+            except InputError:
+                raise InputError(
+                    "usage: /estimator auto|linear|forest|dr|s|t|x|boosting, or a full name "
+                    "(linear_dml, causal_forest_dml, dr_learner, s_learner, t_learner, x_learner)"
+                ) from None
         return Intent(kind="estimator", arg=choice)
+    if name == "/nuisance":
+        if rest.lower() not in ("auto", "boosting", "linear"):
+            raise InputError("usage: /nuisance auto|boosting|linear")
+        return Intent(kind="nuisance", arg=rest.lower())
+    if name in STEERING:
+        if not rest:
+            raise InputError(f"{name} needs an argument: {name} {_usage(name)}")
+        return Intent(kind="steer", op=None, source=name[1:], arg=rest)
     if name == "/answer":
         variable, _, answer = rest.rpartition(" ")
         if not variable.strip() or answer.lower() not in ("yes", "no"):

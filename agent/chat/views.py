@@ -120,36 +120,67 @@ def effect_view(state: AnalysisState, previous: EffectEstimate | None = None) ->
     return Group(*parts)
 
 
+def _user_said(state: AnalysisState, *prefixes: str, about: str = "") -> str | None:
+    """The user's last chat command starting with one of `prefixes` whose record mentions
+    `about` (from the trail), as typed."""
+    said = [
+        r.summary
+        for r in state.trail
+        if r.node == "chat" and r.summary.startswith(prefixes) and about in r.summary
+    ]
+    return said[-1].split(":")[0] if said else None
+
+
 def _estimator_why(state: AnalysisState, topic: str = "") -> list[str]:
+    """The headline's method, the per-row model and the nuisance models, each said once, with
+    who decided it (the user's edit from the trail, --estimator, the plan or cross-validation)."""
     effect = state.effect
     if effect is None:
         return ["no estimate yet"]
-    lines = [f"estimator: {effect.method}"]
+    lines = [f"headline: the {effect.estimand}, {effect.interval_method}"]
     chosen = {effect.diagnostics.get("nuisance_y"), effect.diagnostics.get("nuisance_t")}
-    if any(w in topic for w in ("forest", "tree", "boost")) and "gradient_boosting" not in chosen:
+    trees = "gradient_boosting" in chosen or effect.selected == "causal_forest_dml"
+    if any(w in topic for w in ("forest", "tree", "boost")) and not trees:
         lines.insert(0, "no tree model (forest or boosting) is in the final estimate:")
+    model = effect.cate_method or effect.selected
     scored = [c for c in effect.candidates if c.score is not None]
-    if len(scored) > 1:
+    if state.request.estimator != "auto":
+        edit = _user_said(state, "/estimator") or f"--estimator {state.request.estimator}"
+        lines.append(f"per-row effects: {model}, fixed by you ({edit}); no selection ran")
+    elif len(scored) > 1:
         ranked = ", ".join(f"{c.method} {fmt(c.score)}" for c in scored)
         lines.append(
-            f"the per-row effects come from {effect.cate_method or effect.selected}, chosen out "
-            f"of sample among {len(scored)} candidates (held-out R-score: {ranked}; the lowest "
-            f"loss wins); the headline does not depend on it: {effect.interval_method}"
+            f"per-row effects: {model}, chosen out of sample among {len(scored)} candidates "
+            f"(held-out R-score: {ranked}; the lowest loss wins)"
         )
+    elif model:
+        lines.append(f"per-row effects: {model}")
     scores = effect.diagnostics.get("nuisance_cv") or {}
     families = effect.diagnostics.get("nuisance_families") or {}
     if scores:
         for key, losses in scores.items():
             label = "treatment" if key == "t" else _outcome_label(key, effect)
-            chosen = str(families.get(key, "?")).replace("_", " ")
+            family = families.get(key) or effect.diagnostics.get("att_outcome_family") or "?"
+            family = str(family).replace("_", " ")
+            if key.endswith("_att"):
+                label = "control outcome for the ATT (weighted toward the treated)"
             ranked = ", ".join(f"{name.replace('_', ' ')} {fmt(v)}" for name, v in losses.items())
             lines.append(
-                f"the {label} model is {chosen}: the simplest family within one standard error of "
-                f"the best cross-validated score (out-of-sample loss, lower is better: {ranked})"
+                f"the {label} model is {family}: the simplest family within one standard error "
+                f"of the best cross-validated score (out-of-sample loss, lower is better: "
+                f"{ranked})"
             )
     else:
-        lines.append(f"the nuisance models were fixed by the plan ({state.plan.nuisance})")
-    lines += [r for r in state.plan.rationale if "estimator" in r or "nuisance" in r]
+        nuisance = state.plan.nuisance.replace("_", " ")
+        edit = _user_said(state, "/estimator", "/nuisance", about="nuisance")
+        if edit:
+            lines.append(f"the nuisance models are {nuisance}: set by you ({edit})")
+        else:
+            why = [r for r in state.plan.rationale if "nuisance" in r]
+            lines.append(
+                f"the nuisance models are {nuisance}: set by the plan"
+                + (f" ({why[-1]})" if why else "")
+            )
     return lines
 
 

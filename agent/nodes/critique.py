@@ -199,7 +199,11 @@ def _inputs(state: AnalysisState, ctx: RunContext) -> CritiqueInputs:
     prior = tuple(
         (e.source, e.target, e.confidence) for e in (state.prior.edges if state.prior else [])
     )
-    params = estimation_params(state)
+    # the treatment's text labels, so every refit codes it (and its --reference) as the estimate
+    labels = prepared.codings.get(state.identification.treatment)
+    params = estimation_params(state).model_copy(
+        update={"labels": tuple(labels.items()) if labels else None}
+    )
     refit = strategy_refit(state, params, prepared.codings)
     frame, effect = _check_sample(frame, effect, params, refit, state, req.seed)
     return CritiqueInputs(

@@ -25,15 +25,26 @@ from tools.effects.estimation import EffectFit, estimate_effect, estimate_possib
 from tools.effects.overlap import common_support, propensity_scores
 from tools.frontdoor import estimate_frontdoor
 from tools.iv import estimate_iv
+from tools.numbers import num
 from tools.types import EstimationParams, IdentificationResult
 
 
 def estimation_params(state: AnalysisState) -> EstimationParams:
-    """The plan's candidates and trimming bound; refits (critique) fix the chosen nuisance
-    families through `tools.critique.refuters.same_estimator`."""
-    candidates = tuple(c for c in state.plan.estimators if c in LABELS)
+    """The plan's candidates (or the user's --estimator), trimming bound, estimand, reference
+    level, dose rule and effect modifiers; refits (critique) fix the chosen nuisance families
+    through `tools.critique.refuters.same_estimator` and keep everything else."""
+    req = state.request
+    fixed = req.estimator != "auto"
+    # auto: every candidate; the estimate drops those that do not fit the treatment as coded
+    # (a chat /dose or /reference can change its kind after the plan)
+    candidates = (req.estimator,) if fixed else tuple(LABELS)
     arms = state.effect.diagnostics.get("arm_families") if state.effect else None
     return EstimationParams(
+        estimator=req.estimator if fixed else "linear_dml",
+        estimand=req.estimand.upper(),
+        reference=req.reference,
+        dose=req.dose,
+        modifiers=None if req.modifiers is None else tuple(req.modifiers),
         nuisance=state.plan.nuisance,
         seed=state.request.seed,
         candidates=candidates,
@@ -96,14 +107,18 @@ def estimate(state: AnalysisState, ctx: RunContext) -> Step:
     categorical = categorical_columns(state)
     labels = prepared.codings.get(ident.treatment)
     params = estimation_params(state).model_copy(
-        update={"n_jobs": ctx.settings.n_jobs, "arm_families": None}
+        update={
+            "n_jobs": ctx.settings.n_jobs,
+            "arm_families": None,
+            "labels": tuple(labels.items()) if labels else None,
+        }
     )
     if ident.status == "possible_effects":
         possible = tuple((p.adjustment_set, p.members, p.zero) for p in ident.possible_sets)
         effect = estimate_possible_effects(
             prepared.frame, ident.treatment, ident.outcome, possible, params, categorical, labels
         )
-        values = ", ".join(f"{p.estimate:.4g}" for p in effect.possible_effects)
+        values = ", ".join(f"{num(p.estimate)}" for p in effect.possible_effects)
         return Step(
             updates={"effect": effect},
             summary=f"possible effects (one per adjustment set): {values}",
@@ -216,12 +231,12 @@ def _done(fit: EffectFit, ctx: RunContext, unchanged: bool) -> Step:
             f"the estimate is the average effect among {effect.population}; the per-row "
             "effects of the other rows are extrapolations (flagged in cate.csv)"
         )
-    att = f"; ATT {effect.att:.4g}" if effect.att is not None else ""
+    att = f"; ATT {num(effect.att)}" if effect.att is not None and effect.estimand != "ATT" else ""
     return Step(
         updates={"effect": effect},
         summary=(
-            f"ATE {effect.estimate:.4g} [{effect.ci_low:.4g}, "
-            f"{effect.ci_high:.4g}]{att} (naive {effect.naive_estimate:.4g})"
+            f"{effect.estimand} {num(effect.estimate)} [{num(effect.ci_low)}, "
+            f"{num(effect.ci_high)}]{att} (naive {num(effect.naive_estimate)})"
             + (f"; on {effect.n:,} of {effect.n_total:,} rows" if covered else "")
             + (f"; per-row effects: {effect.cate_method}" if effect.cate_method else "")
             + ("; unchanged: nothing it depends on changed" if unchanged else "")

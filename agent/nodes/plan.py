@@ -25,13 +25,14 @@ from __future__ import annotations
 
 from typing import Literal
 
+import pandas as pd
 from pydantic import BaseModel, Field
 
 from agent.context import RunContext
 from agent.llm.ask import AnswerRejected, ask
 from agent.nodes.base import Step, node
 from agent.revision import apply_actions
-from agent.state import AnalysisState, Plan
+from agent.state import AnalysisRequest, AnalysisState, Plan
 from tools.budget import cut_to_budget
 from tools.data import check_roles
 from tools.discovery import ALGORITHMS
@@ -44,6 +45,7 @@ from tools.discovery_select import (
     forced_choice,
 )
 from tools.effects.cate import LABELS, default_candidates
+from tools.effects.estimands import X_CANDIDATES
 from tools.effects.treatment import treatment_data
 from tools.errors import InputError
 from tools.question import map_question
@@ -191,8 +193,10 @@ def llm_plan(
     return asked.answer, asked.warnings
 
 
-def fit_budget(plan: Plan, profile: DataProfile, budget: float) -> Plan:
-    """The plan cut to fit `--time-budget` (tools/budget.py); every cut is named."""
+def fit_budget(plan: Plan, profile: DataProfile, req: AnalysisRequest) -> Plan:
+    """The plan cut to fit `--time-budget` (tools/budget.py); every cut is named. What the user
+    fixed (nuisance models, the estimator) is not cut."""
+    budget = req.time_budget
     fit = cut_to_budget(
         budget,
         rows=profile.rows,
@@ -200,8 +204,8 @@ def fit_budget(plan: Plan, profile: DataProfile, budget: float) -> Plan:
         bootstrap=plan.bootstrap,
         alpha_grid=tuple(plan.alpha_grid),
         candidates=tuple(plan.candidates),
-        nuisance=plan.nuisance,
-        estimators=tuple(plan.estimators),
+        nuisance=plan.nuisance if req.nuisance is None else "fixed by the user",
+        estimators=tuple(plan.estimators) if req.estimator == "auto" else (),
         default_alpha=plan.alpha,
     )
     head = f"time budget {budget:g} s: " + (
@@ -213,8 +217,8 @@ def fit_budget(plan: Plan, profile: DataProfile, budget: float) -> Plan:
             "bootstrap_seconds": fit.bootstrap_seconds,
             "alpha_grid": list(fit.alpha_grid),
             "candidates": list(fit.candidates),
-            "nuisance": fit.nuisance,
-            "estimators": list(fit.estimators),
+            "nuisance": plan.nuisance if req.nuisance is not None else fit.nuisance,
+            "estimators": list(fit.estimators) if req.estimator == "auto" else plan.estimators,
             "max_rounds": fit.max_rounds,
             "skip_checks": list(fit.skip_checks),
             "budget_cuts": list(fit.cuts),
@@ -239,6 +243,62 @@ def revise(state: AnalysisState) -> Step:
         },
         summary=f"round {rev.round}: " + "; ".join(a.change for a in applied),
     )
+
+
+def plan_estimators(
+    req: AnalysisRequest,
+    column: pd.Series,
+    labels: dict[str, int] | None,
+    prof: DataProfile,
+) -> tuple[list[str], list[str]]:
+    """The CATE candidates for the treatment as the estimate step will code it (reference level
+    and dose rule applied), checked against the user's --estimand, --estimator, --modifiers."""
+    tdata = treatment_data(column, labels, req.reference, req.dose)
+    kind = tdata.kind
+    lines = [f"treatment {column.name}: {tdata.rule}"]
+    if req.estimand != "ate" and not tdata.discrete:
+        raise InputError(
+            f"--estimand {req.estimand} needs a binary or multi-valued treatment; "
+            f"{column.name!r} is read as a dose: use --estimand ate"
+        )
+    if req.modifiers is not None:
+        unknown = [m for m in req.modifiers if m not in prof.analysis_columns]
+        if unknown:
+            raise InputError(
+                f"--modifiers {', '.join(unknown)}: not analysed column(s); columns are: "
+                + ", ".join(prof.analysis_columns)
+            )
+        lines.append(
+            "effect modifiers (X) given by --modifiers: "
+            + (", ".join(req.modifiers) or "none")
+            + "; the other adjusted covariates are controls (W)"
+        )
+    else:
+        lines.append("effect modifiers: every adjusted covariate (the default rule)")
+    allowed = list(default_candidates(kind))
+    if req.modifiers is not None:
+        allowed = [n for n in allowed if n in X_CANDIDATES]
+    if req.estimator != "auto":
+        if req.estimator not in allowed:
+            raise InputError(
+                f"--estimator {req.estimator} does not fit here (a {kind} treatment"
+                + (" with --modifiers" if req.modifiers is not None else "")
+                + f"); choose auto or one of {', '.join(allowed)}"
+            )
+        lines.append(
+            f"estimator {LABELS[req.estimator]} fixed by the user (--estimator "
+            f"{req.estimator}) for the per-row effects, in every estimate and critique refit; "
+            "the headline comes from the doubly robust score"
+        )
+        return [req.estimator], lines
+    lines.append(
+        f"{kind} treatment: candidate estimators "
+        + ", ".join(LABELS[e] for e in allowed)
+        + "; the estimate step picks the per-row effect model out of sample (R-loss); the "
+        "headline comes from the doubly robust score"
+    )
+    lines.append(f"the headline answers the {req.estimand.upper()} (--estimand)")
+    return allowed, lines
 
 
 @node("plan", needs=("profile",))
@@ -289,6 +349,9 @@ def plan(state: AnalysisState, ctx: RunContext) -> Step:
             chosen.rationale.insert(
                 1, f"the LLM chose {chosen.discovery_algorithm} over the rules' {rules_algorithm}"
             )
+    if req.nuisance is not None:
+        chosen.nuisance = req.nuisance
+        chosen.rationale.append(f"nuisance models set to {req.nuisance} by the user")
     if user_graph is not None and req.graph_mode == "replace":
         chosen.rationale.insert(0, f"the user graph {req.graph_path} replaces discovery")
     if rule:
@@ -298,18 +361,13 @@ def plan(state: AnalysisState, ctx: RunContext) -> Step:
         chosen.question_rule = rule
     what = f"effect of {treatment} on {outcome}" if treatment else "discovery only"
     if treatment:
-        # coded exactly as the estimate step will code it
         prepared = ctx.tables.prepared(req.data_path, req.max_rows, req.seed, prof)
-        kind = treatment_data(prepared.frame[treatment], prepared.codings.get(treatment)).kind
-        chosen.estimators = list(default_candidates(kind))
-        chosen.rationale.append(
-            f"{kind} treatment: candidate estimators "
-            + ", ".join(LABELS[e] for e in chosen.estimators)
-            + "; the estimate step picks the per-row effect model out of sample (R-loss); the "
-            "headline comes from the doubly robust score"
+        chosen.estimators, lines = plan_estimators(
+            req, prepared.frame[treatment], prepared.codings.get(treatment), prof
         )
+        chosen.rationale.extend(lines)
     if req.time_budget is not None:
-        chosen = fit_budget(chosen, prof, req.time_budget)
+        chosen = fit_budget(chosen, prof, req)
     method = (
         "user graph"
         if user_graph is not None and req.graph_mode == "replace"

@@ -12,6 +12,7 @@ from typing import Any
 
 import networkx as nx
 
+from tools.numbers import num
 from tools.types import CausalGraph
 
 
@@ -110,18 +111,19 @@ def draw_graph_png(
 
 def draw_cate_png(
     cate: list[float] | tuple[float, ...],
-    groups: list[tuple[str, float]],
+    groups: list[tuple[str, float, float, float]],
     *,
     ate: float | None,
     title: str,
 ) -> bytes:
     """Heterogeneity at a glance: the distribution of the per-row effect (with the average marked)
-    and the mean effect in each quantile group."""
+    and the average effect in each group of the held-out prediction (GATES), with intervals: a
+    flat truth gives flat groups, not a staircase."""
     plt = _pyplot()
     fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.2), dpi=110)
     left.hist(cate, bins=min(40, max(10, len(cate) // 25)), color="#8fb3d9", edgecolor="white")
     if ate is not None:
-        left.axvline(ate, color="#c0392b", linewidth=1.5, label=f"average {ate:.3g}")
+        left.axvline(ate, color="#c0392b", linewidth=1.5, label=f"average {num(ate, 3)}")
         left.legend(fontsize=8, frameon=False)
     low, high = min(cate), max(cate)
     if low - 0.25 * (high - low) <= 0 <= high + 0.25 * (high - low):
@@ -129,12 +131,17 @@ def draw_cate_png(
     left.set_xlabel("effect per row (CATE)", fontsize=9)
     left.set_ylabel("rows", fontsize=9)
     left.set_title(title, fontsize=9)
-    labels = [g[0].split(" ")[0] for g in groups]
-    right.bar(labels, [g[1] for g in groups], color="#2e6da4")
+    labels = [g[0] for g in groups]
+    mids = [g[1] for g in groups]
+    errors = [
+        [m - g[2] for m, g in zip(mids, groups, strict=True)],
+        [g[3] - m for m, g in zip(mids, groups, strict=True)],
+    ]
+    right.bar(labels, mids, color="#2e6da4", yerr=errors, capsize=3, ecolor="#444444")
     right.axhline(0, color="#444444", linewidth=0.8)
-    right.set_xlabel("quantile group of the effect (Q1 lowest)", fontsize=9)
-    right.set_ylabel("mean effect", fontsize=9)
-    right.set_title("effect by quantile group", fontsize=9)
+    right.set_xlabel("group of the held-out prediction (G1 lowest)", fontsize=9)
+    right.set_ylabel("average effect (95% interval)", fontsize=9)
+    right.set_title("sorted group average effects (GATES)", fontsize=9)
     for ax in (left, right):
         ax.tick_params(labelsize=8)
         ax.spines[["top", "right"]].set_visible(False)

@@ -15,6 +15,7 @@ from typing import Any
 import jinja2
 
 from agent.llm.base import LLMClient
+from agent.report.diagnostics import ESTIMAND_WORDS, as_dict, contrasts_sentence, sections
 from agent.report.figures import draw_cate_png, draw_graph_png
 from agent.report.outdir import (  # noqa: F401  (check_out_dir, choose_out_dir: imported from here)
     check_out_dir,
@@ -25,21 +26,15 @@ from agent.report.result import all_warnings, assumptions, build_result
 from agent.revision import MAX_ROUNDS
 from agent.state import AnalysisState, ReportFiles
 from tools.effects.cate import CateTable
+from tools.numbers import num
 from tools.types import EffectEstimate, IdentificationResult
 
 TEMPLATES = Path(__file__).parent / "templates"
 
 
 def fmt(value: float | None, digits: int = 4) -> str:
-    """Numbers for people: 4 significant digits, thousands separators, no scientific noise."""
-    if value is None:
-        return "n/a"
-    if value == 0:
-        return "0"
-    if abs(value) >= 1e6 or abs(value) < 1e-4:
-        return f"{value:.{digits - 1}e}"
-    text = f"{value:,.{digits}g}" if abs(value) < 10**digits else f"{value:,.0f}"
-    return text
+    """Numbers for people (`tools.numbers.num`): no scientific notation, "n/a" if undefined."""
+    return num(value, digits)
 
 
 def headline(state: AnalysisState) -> str:
@@ -155,20 +150,33 @@ def effect_sentence(effect: EffectEstimate) -> str:
         "frontdoor": "by the front-door formula (through the mediators)",
         "iv": "with instrumental variables",
     }[effect.strategy]
-    text = (
-        f"The estimated average effect of {effect.treatment} on {effect.outcome} "
-        f"{contrast_words(effect)} is {fmt(effect.estimate)} (95% CI {fmt(effect.ci_low)} to "
-        f"{fmt(effect.ci_high)}), {how}"
-    )
-    if effect.att is not None and effect.strategy == "backdoor":
+    if effect.contrasts and effect.strategy == "backdoor":
+        text = contrasts_sentence(effect) + f" Adjusting for {how.split(' ', 2)[2]}"
+    else:
+        text = (
+            f"The estimated {ESTIMAND_WORDS[effect.estimand]} of {effect.treatment} on "
+            f"{effect.outcome} {contrast_words(effect)} is {fmt(effect.estimate)} (95% CI "
+            f"{fmt(effect.ci_low)} to {fmt(effect.ci_high)}), {how}"
+        )
+    if effect.contrasts:
+        pass  # every level's ATT, ATE and ATC are in the tables
+    elif effect.att is not None and effect.strategy == "backdoor" and effect.estimand == "ATE":
         text += (
             f"; among the treated it is {fmt(effect.att)} (95% CI {fmt(effect.att_ci_low)} to "
             f"{fmt(effect.att_ci_high)})"
         )
-    text += f". The unadjusted contrast is {fmt(effect.naive_estimate)}."
+    elif effect.estimand != "ATE":
+        ate = next((v for v in effect.estimands if v.estimand == "ATE"), None)
+        if ate is not None:
+            text += (
+                f"; over every row covered it is {fmt(ate.estimate)} (95% CI {fmt(ate.ci_low)} "
+                f"to {fmt(ate.ci_high)})"
+            )
+    first = f" ({contrast_words(effect)[1:-1]})" if effect.contrasts else ""
+    text += f". The unadjusted contrast{first} is {fmt(effect.naive_estimate)}."
     if effect.trimming is not None:
         text += (
-            f" {effect.trimming.rows_dropped} rows without overlap between the groups were "
+            f" {effect.trimming.rows_dropped:,} rows without overlap between the groups were "
             "left out."
         )
     return text
@@ -205,13 +213,13 @@ def heterogeneity_note(effect: EffectEstimate | None) -> str | None:
     if gain > 2 * se:
         return (
             "The chosen model predicts held-out outcomes better than a constant effect "
-            f"(R-loss lower by {gain:.3g}, {gain / se:.1f} standard errors): the data support "
+            f"(R-loss lower by {num(gain, 3)}, {gain / se:.1f} standard errors): the data support "
             "heterogeneity."
         )
     return (
         "The chosen model does not predict held-out outcomes clearly better than a constant "
-        f"effect (R-loss difference {gain:.3g}, standard error {se:.3g}): the variation below "
-        "is not confirmed by the data; read it as description, not finding."
+        f"effect (R-loss difference {num(gain, 3)}, standard error {num(se, 3)}): the "
+        "variation below is not confirmed by the data; read it as description, not finding."
     )
 
 
@@ -271,18 +279,17 @@ GRAPH_WORDS = {
 
 
 def cate_figure(state: AnalysisState, cate: CateTable | None) -> bytes | None:
+    """The per-row effects and the held-out group averages (GATES) with their intervals."""
     effect = state.effect
-    if cate is None or effect is None or effect.cate_summary is None:
-        return None
-    summary = effect.cate_summary
-    if not summary.groups:
+    if cate is None or effect is None or effect.heterogeneity is None:
         return None
     column = next(c for c in cate.frame.columns if c.startswith("cate"))
     # the rows the headline and the summary are about (the others' effects are extrapolations)
     rows = cate.frame[cate.frame["in_overlap"]] if "in_overlap" in cate.frame else cate.frame
+    gates = effect.heterogeneity.gates
     return draw_cate_png(
         rows[column].tolist(),
-        [(g.label, g.mean_cate) for g in summary.groups],
+        [(f"G{g.group}", g.estimate, g.ci_low, g.ci_high) for g in gates],
         ate=effect.estimate,
         title=f"effect of {effect.treatment} on {effect.outcome} per row",
     )
@@ -313,7 +320,15 @@ def write_report(
         if cate_png is not None:
             (staging / "cate.png").write_bytes(cate_png)
         warnings = all_warnings(state) + [f"[report] {w}" for w in own_warnings]
+        figures: dict[str, bytes] = {}
+        extra = [as_dict(section) for section in sections(state, figures)]
+        for name, data in figures.items():
+            (staging / name).write_bytes(data)
         env, context = _environment(), view(state, png, narrative, warnings, cate_png)
+        context["sections"] = extra
+        context["figures_b64"] = {
+            name: base64.b64encode(data).decode("ascii") for name, data in figures.items()
+        }
         context["llm_label"] = f"{llm.backend}:{llm.model}" if llm.model else llm.backend
         (staging / "report.md").write_text(
             env.get_template("report.md.j2").render(**context), encoding="utf-8"

@@ -175,6 +175,13 @@ def build_result(state: AnalysisState, llm: LLMClient, files: dict[str, str]) ->
         "mode": "effect" if state.wants_effect else "discovery",
         "input": state.input.model_dump() if state.input else None,
         "question": state.request.question,
+        "steering": {
+            "estimand": state.request.estimand,
+            "estimator": state.request.estimator,
+            "reference": state.request.reference,
+            "dose": state.request.dose,
+            "modifiers": state.request.modifiers,
+        },
         "treatment": state.treatment,
         "outcome": state.outcome,
         "llm": llm_summary(llm),
@@ -284,6 +291,14 @@ def build_result(state: AnalysisState, llm: LLMClient, files: dict[str, str]) ->
             "contrasts": [c.model_dump() for c in effect.contrasts],
             "trimming": None if effect.trimming is None else effect.trimming.model_dump(),
             "possible_effects": [p.model_dump() for p in effect.possible_effects],
+            "estimands": [v.model_dump() for v in effect.estimands],
+            "treatment_rule": effect.treatment_rule,
+            "modifiers": list(effect.modifiers),
+            "modifier_rule": effect.modifier_rule,
+            **{
+                key: None if getattr(effect, key) is None else getattr(effect, key).model_dump()
+                for key in ("balance", "evalue", "sensitivity", "heterogeneity")
+            },
         },
         "critique": None
         if crit is None

@@ -22,6 +22,7 @@ from agent.text import lexicon
 from agent.text.cladder import parse_cladder
 from agent.text.corr2cause import parse_corr2cause
 from agent.text.errors import ParseError
+from tools.corr2cause_semantics import Semantics
 from tools.formal import Answer, CLadderProblem, Corr2CauseProblem
 from tools.inference import reason
 
@@ -114,10 +115,15 @@ def formalize(text: str, llm: LLMClient | None = None) -> Problem:
     return formalize_verbose(text, llm).problem
 
 
-def answer_question(text: str, llm: LLMClient | None = None) -> Answer:
-    """Formalise the question, compute the answer with tools, keep the derivation."""
+def answer_question(
+    text: str, llm: LLMClient | None = None, *, semantics: Semantics = "textbook"
+) -> Answer:
+    """Formalise the question, compute the answer with tools, keep the derivation.
+
+    `semantics` is the reading of a Corr2Cause hypothesis (`tools.corr2cause_semantics`).
+    """
     done = formalize_verbose(text, llm)
-    answer = reason(done.problem)
+    answer = reason(done.problem, semantics=semantics)
     who = "LLM" if done.source == "llm" else "offline parser"
     head = f"Formalised by the {who} as a {done.kind} problem."
     return answer.model_copy(

@@ -122,6 +122,11 @@ _FAMILIES = [
     "sick sickness ill illness unhealthy problem problems disease",
     "healthy health",
     "smoke smoker smokers smoking smokes",
+    # irregular plurals (light stemming cannot see them)
+    "foot feet",
+    "tooth teeth",
+    "mouse mice",
+    "goose geese",
 ]
 FAMILY: dict[str, str] = {w: line.split()[0] for line in _FAMILIES for w in line.split()}
 

@@ -2,7 +2,11 @@
 
 Labels come from the true DAG's Markov equivalence class (its v-structures and Meek closure,
 `tools.graphs.cpdag_from_dag`), not from the statements the solver reads, and a hypothesis is
-valid ("yes") only if it holds in every member. Two styles: "original" reproduces the public
+valid ("yes") only if it holds in every member. A hypothesis means what it means in the benchmark
+(its generator's definitions, re-implemented here apart from `tools.corr2cause_semantics`): an
+indirect cause has a directed path of length >= 2 to the effect (it may also be a parent), and a
+confounder of the pair (first, second), in the premise's order, is a parent of `second` with a
+directed path to `first` that avoids `second`. Two styles: "original" reproduces the public
 wording (letters A, B, ...; the published premise and hypothesis templates); "perturbed" renames
 the variables and paraphrases premise and hypotheses, to test robustness.
 """
@@ -78,12 +82,12 @@ PERTURBED_HYP = {
     ],
     "non_parent_ancestor": [
         "{a} influences {b} through some mediator(s).",
-        "{a} affects {b} only indirectly, via other variables.",
+        "{a} affects {b} indirectly, via other variables.",
     ],
     "child": ["{b} directly affects {a}.", "{a} is directly influenced by {b}."],
     "non_child_descendant": [
         "{b} influences {a} through some mediator(s).",
-        "{a} is affected by {b} only indirectly, through other variables.",
+        "{a} is affected by {b} indirectly, through other variables.",
     ],
     "common_effect": [
         "{a} and {b} together cause some other variable(s).",
@@ -132,19 +136,31 @@ def random_dags(n: int, rng: random.Random, count: int, *, tries: int = 200) -> 
     return out
 
 
-def relation_holds(dag: nx.DiGraph, relation: str, a: str, b: str) -> bool:
-    """The Corr2Cause relations, read off one DAG."""
+def _long_path(dag: nx.DiGraph, a: str, b: str) -> bool:
+    return any(c != b and nx.has_path(dag, c, b) for c in dag.successors(a))
+
+
+def relation_holds(
+    dag: nx.DiGraph, relation: str, a: str, b: str, order: list[str] | None = None
+) -> bool:
+    """The Corr2Cause relations, read off one DAG as the benchmark defines them.
+
+    `order` is the premise's order of variables (the benchmark's confounder depends on it).
+    """
     if relation == "parent":
         return dag.has_edge(a, b)
     if relation == "child":
         return dag.has_edge(b, a)
     if relation == "non_parent_ancestor":
-        return not dag.has_edge(a, b) and nx.has_path(dag, a, b)
+        return _long_path(dag, a, b)
     if relation == "non_child_descendant":
-        return not dag.has_edge(b, a) and nx.has_path(dag, b, a)
+        return _long_path(dag, b, a)
     if relation == "common_effect":
         return graphs.has_common_effect(dag, a, b)
-    return graphs.has_common_cause(dag, a, b)
+    rank = order or sorted(dag.nodes)
+    first, second = sorted((a, b), key=rank.index)
+    rest = dag.subgraph([v for v in dag.nodes if v != second])
+    return any(m != first and first in nx.descendants(rest, m) for m in dag.predecessors(second))
 
 
 def premise(names: list[str], dag: nx.DiGraph, style: Style, rng: random.Random) -> str:
@@ -232,7 +248,7 @@ def _samples_for(
                 if relation in ("common_effect", "common_cause") and rng.random() < 0.5
                 else (a, b)
             )
-            label = all(relation_holds(m, relation, x, y) for m in members)
+            label = all(relation_holds(m, relation, x, y, names) for m in members)
             rows.append((relation, x, y, label))
     pos = [r for r in rows if r[3]]
     neg = [r for r in rows if not r[3]]

@@ -223,6 +223,17 @@ def test_a_new_estimator_reruns_only_estimation_onwards(chat: Chat, tmp_path):
     assert "t: linear, y0: linear, y1: linear" in after.effect.method
 
 
+def test_estimator_linear_then_run_uses_linear_dml_and_why_says_so_once(chat: Chat, tmp_path):
+    later = continue_chat(chat, tmp_path, ["/estimator linear", "/run", "/why estimator"])
+    after = later.before[-1]
+    assert after.request.estimator == "linear_dml" and after.effect.selected == "linear_dml"
+    assert after.effect.cate_method == "LinearDML"
+    assert "t: linear, y0: linear, y1: linear" in after.effect.method
+    why = flat(later.transcript.rsplit("/why estimator", 1)[1])
+    assert why.count("LinearDML") == 1 and "fixed by you (/estimator linear)" in why
+    assert "cross-validat" not in why and "by the plan" not in why
+
+
 def test_bad_input_gets_suggestions_and_a_cycle_is_refused_by_name(chat: Chat, tmp_path):
     lines = ["/grpah", "/treatment tt", "/edge add y->c3", "/edge add c9->y", "hello there"]
     later = continue_chat(chat, tmp_path, lines)
@@ -246,6 +257,9 @@ def test_report_writes_the_analyze_files_and_never_overwrites(chat: Chat, tmp_pa
             "report.html",
             "result.json",
             "graph.png",
+            "love.png",
+            "propensity.png",
+            "sensitivity.png",
         }
     result = json.loads((folders[0] / "result.json").read_text())
     assert result["effect"]["estimate"] == state.effect.estimate

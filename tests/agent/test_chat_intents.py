@@ -18,7 +18,12 @@ def test_slash_commands_and_suggestions_for_unknown_ones():
     assert read("/edge forbid income->age") == Intent(
         kind="edge", op="forbid", source="income", target="age"
     )
-    assert read("/estimator forest") == Intent(kind="estimator", arg="boosting")
+    assert read("/estimator forest") == Intent(kind="estimator", arg="causal_forest_dml")
+    assert read("/estimator x_learner") == Intent(kind="estimator", arg="x_learner")
+    assert read("/estimand att") == Intent(kind="steer", source="estimand", arg="att")
+    assert read("/nuisance boosting") == Intent(kind="nuisance", arg="boosting")
+    with pytest.raises(InputError, match="usage: /estimator"):
+        parse_command("/estimator magic")
     assert read("/run all") == Intent(kind="run", arg="all")
     assert read("/treatment smoking") == Intent(kind="treatment", arg="smoking")
     with pytest.raises(InputError, match="did you mean /graph"):

@@ -72,6 +72,9 @@ def test_console_script_writes_the_report_and_result(confounded_csv, tmp_path):
         "graph.png",
         "cate.csv",
         "cate.png",
+        "love.png",
+        "propensity.png",
+        "sensitivity.png",
     }
     result = json.loads((out / "result.json").read_text())
     assert set(result) >= RESULT_KEYS
@@ -92,7 +95,17 @@ def test_console_script_writes_the_report_and_result(confounded_csv, tmp_path):
     cate = pd.read_csv(effect["cate_path"])
     assert Path(effect["cate_path"]).parent == out and len(cate) == 4000
     assert {"row", "cate", "in_overlap"} <= set(cate.columns)
-    assert effect["cate_summary"]["groups"] and result["identification"]["estimand_text"]
+    assert result["identification"]["estimand_text"]
+    # constant true effect: the held-out test finds no heterogeneity; the diagnostics are kept
+    assert effect["heterogeneity"]["found"] is False and len(effect["heterogeneity"]["gates"]) == 5
+    assert effect["balance"]["rows"] and effect["evalue"]["e_value"] > 1
+    assert result["steering"] == {
+        "estimand": "ate",
+        "estimator": "auto",
+        "reference": None,
+        "dose": False,
+        "modifiers": None,
+    }
     assert {e["mark"] for e in result["graph"]["edges"]} <= {"-->", "---", "<->", "o->", "o-o"}
     assert set(result["timings"]) >= {"profile", "discover", "estimate", "critique"}
     html = (out / "report.html").read_text()
@@ -172,6 +185,24 @@ def small_csv(tmp_path):
         (
             ["{small}", "--treatment", "treat", "--outcome", "income", "--drop", "treat"],
             "--drop names 'treat'",
+        ),
+        (["{small}", "--estimand", "late"], "--estimand 'late' is not one of"),
+        (["{small}", "--estimator", "magic"], "--estimator 'magic' is not a candidate"),
+        (
+            ["{small}", "--treatment", "label", "--outcome", "income", "--estimator", "forest"],
+            "--estimator causal_forest_dml does not fit here (a multivalued treatment)",
+        ),
+        (
+            ["{small}", "--treatment", "label", "--outcome", "income", "--reference", "z"],
+            "--reference 'z' is not a level of treatment 'label'; its levels are: a, b, c",
+        ),
+        (
+            ["{small}", "--treatment", "age", "--outcome", "income", "--estimand", "att"],
+            "--estimand att needs a binary or multi-valued treatment",
+        ),
+        (
+            ["{small}", "--treatment", "treat", "--outcome", "income", "--modifiers", "agee"],
+            "--modifiers agee: not analysed column(s)",
         ),
     ],
 )

@@ -67,3 +67,17 @@ def test_discovery_sample_is_seeded_and_bounded():
     assert not one.equals(discovery_sample(frame, 100, seed=4))
     assert discovery_sample(frame, None, seed=3) is frame
     assert discovery_sample(frame, 5000, seed=3) is frame
+
+
+def test_a_wide_plan_is_never_switched_to_a_search_that_does_not_finish():
+    from agent.revision import MENU
+    from agent.state import AnalysisRequest, AnalysisState, Plan
+
+    switch = MENU["switch_discovery_algorithm"].available
+    request = AnalysisRequest(data_path="x.csv", treatment="t", outcome="y")
+    wide = AnalysisState(request=request, plan=Plan(screen_fdr=0.05, max_depth=3))
+    assert not switch(wide)
+    facts = data_facts(scale_table(300, 60, seed=1), {"c1", "t"})
+    from tools.discovery_select import forced_choice
+
+    assert forced_choice(facts, "pc").screen_fdr is not None  # --algorithm pc keeps the screen

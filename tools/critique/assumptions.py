@@ -20,6 +20,7 @@ from tools.effects.overlap import (
     summarize_overlap,
 )
 from tools.effects.treatment import treatment_vector
+from tools.numbers import num
 from tools.sensitivity import benchmarks, robustness_value
 from tools.types import CheckResult, EffectEstimate, EstimationParams, IdentificationResult
 
@@ -71,6 +72,41 @@ def overlap(
         value=s.share_outside,
         detail=detail,
         critical=True,
+        role="positivity",
+    )
+
+
+def balance(
+    frame: pd.DataFrame,
+    effect: EffectEstimate,
+    params: EstimationParams,
+    categorical: tuple[str, ...] = (),
+) -> CheckResult | str:
+    """Covariate balance after weighting by the estimate's own propensity, the numbers of the
+    report's balance table (`tools.effects.balance`). Reported, not counted: the doubly robust
+    headline corrects what the weights leave through the outcome model, so an imbalance says the
+    propensity model is rough, not that the number is wrong."""
+    b = getattr(effect, "balance", None)
+    if b is None:
+        return "not assessed: balance is computed for a binary treatment with covariates"
+    worst = max(b.rows, key=lambda r: abs(r.smd_after))
+    over = [r.covariate for r in b.rows if abs(r.smd_after) >= b.threshold]
+    detail = (
+        f"largest |standardised mean difference| after weighting ({b.estimand} weights): "
+        f"{num(abs(worst.smd_after), 3)} ({worst.covariate}), {num(b.max_before, 3)} before; "
+        + (
+            f"every covariate below {num(b.threshold)}"
+            if not over
+            else f"at or above {num(b.threshold)}: {', '.join(over)} (not counted: the doubly "
+            "robust score adjusts for them through the outcome model as well)"
+        )
+    )
+    return CheckResult(
+        name="balance",
+        passed=not over,
+        value=b.max_after,
+        detail=detail,
+        counts=False,
         role="positivity",
     )
 
@@ -164,13 +200,13 @@ def sensitivity_of(
     survives = min(sign * worst.adjusted_low, sign * worst.adjusted_high) > 0
     passed = survives and not few
     interval_text = (
-        f" [{worst.adjusted_low:.4g}, {worst.adjusted_high:.4g}]"
+        f" [{num(worst.adjusted_low)}, {num(worst.adjusted_high)}]"
         if not degenerate
         else " (the bound explains all residual outcome variance)"
     )
     tail = (
         f"; a confounder as strong as {worst.covariate} would move it to "
-        f"{worst.adjusted_estimate:.4g}{interval_text}"
+        f"{num(worst.adjusted_estimate)}{interval_text}"
     )
     tail += (
         ": the effect survives confounding as strong as any observed covariate" + few
@@ -252,7 +288,7 @@ def decisive_questions(ident: IdentificationResult | None) -> CheckResult | str:
     ]
     listed = "; ".join(
         f"{q.question} (assumed {q.assumed}"
-        + (f", the other answer moves it by {q.shift:.4g}" if q.shift is not None else "")
+        + (f", the other answer moves it by {num(q.shift)}" if q.shift is not None else "")
         + ")"
         for q in (moving or list(questions))[:3]
     )

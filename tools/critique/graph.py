@@ -30,6 +30,7 @@ from tools.falsification import (
     local_markov_tests,
 )
 from tools.graphs import d_separated
+from tools.numbers import num
 from tools.types import CausalGraph, CheckResult
 
 MOVE = 2.0
@@ -204,13 +205,13 @@ def judge_shift(
             if shift > MOVE:
                 counts = critical = True
                 detail += (
-                    f"; adjusting for {names} as well moves the estimate from {estimate:.4g} to "
-                    f"{moved_to:.4g} ({shift:.1f} std. errors): the answer depends on the graph's "
+                    f"; adjusting for {names} as well moves the estimate from {num(estimate)} to "
+                    f"{num(moved_to)} ({shift:.1f} std. errors): the answer depends on the graph's "
                     "error"
                 )
             else:
                 detail += (
-                    f"; adjusting for {names} as well gives {moved_to:.4g} ({shift:.1f} std. "
+                    f"; adjusting for {names} as well gives {num(moved_to)} ({shift:.1f} std. "
                     "errors away): the answer does not depend on it"
                 )
     moving = {
@@ -219,7 +220,7 @@ def judge_shift(
     if moving:
         counts = True
         shown = ", ".join(
-            f"without {v} {alt:.4g} ({abs(alt - estimate) / se:.1f} std. errors away)"
+            f"without {v} {num(alt)} ({abs(alt - estimate) / se:.1f} std. errors away)"
             for v, alt in moving.items()
         )
         detail += f"; {shown}: the answer depends on whether the treatment can change it"

@@ -15,6 +15,7 @@ import pandas as pd
 
 from tools.effects.cate import LABELS
 from tools.effects.estimation import estimate_ate
+from tools.numbers import num
 from tools.types import CheckResult, EffectEstimate, EstimationParams
 
 PLACEBO_COLUMN = "__placebo_treatment__"
@@ -90,8 +91,8 @@ def placebo_treatment(
         passed=passed,
         value=placebo.estimate,
         detail=(
-            f"with a randomly permuted treatment the effect is {placebo.estimate:.4g} "
-            f"[{placebo.ci_low:.4g}, {placebo.ci_high:.4g}], {z:.2f} std. errors from zero; "
+            f"with a randomly permuted treatment the effect is {num(placebo.estimate)} "
+            f"[{num(placebo.ci_low)}, {num(placebo.ci_high)}], {z:.2f} std. errors from zero; "
             + (
                 "near zero as it should be"
                 if passed
@@ -122,8 +123,9 @@ def random_common_cause(
         passed=passed,
         value=altered.estimate,
         detail=(
-            f"adding a random covariate moves the estimate from {effect.estimate:.4g} to "
-            f"{altered.estimate:.4g} (shift {shift:.3g}, std. error {effect.std_error:.3g})"
+            f"adding a random covariate moves the estimate from {num(effect.estimate)} to "
+            f"{num(altered.estimate)} (shift {num(shift, 3)}, "
+            f"std. error {num(effect.std_error, 3)})"
         ),
     )
 
@@ -162,8 +164,8 @@ def subsample_checks(
         passed=agree,
         value=float(z),
         detail=(
-            f"two random halves give {a.estimate:.4g} [{a.ci_low:.4g}, {a.ci_high:.4g}] and "
-            f"{b.estimate:.4g} [{b.ci_low:.4g}, {b.ci_high:.4g}]: "
+            f"two random halves give {num(a.estimate)} [{num(a.ci_low)}, {num(a.ci_high)}] and "
+            f"{num(b.estimate)} [{num(b.ci_low)}, {num(b.ci_high)}]: "
             + (
                 f"they agree (difference {z:.2f} std. errors)"
                 if agree
@@ -182,9 +184,9 @@ def subsample_checks(
         passed=credible,
         value=ratio,
         detail=(
-            f"{len(estimates)} half-sample re-estimates range {estimates.min():.4g} to "
-            f"{estimates.max():.4g}; their spread implies a standard error of {spread:.3g} "
-            f"against the reported {effect.std_error:.3g} (ratio {ratio:.2f}"
+            f"{len(estimates)} half-sample re-estimates range {num(estimates.min())} to "
+            f"{num(estimates.max())}; their spread implies a standard error of {num(spread, 3)} "
+            f"against the reported {num(effect.std_error, 3)} (ratio {ratio:.2f}"
             + ("; the interval is credible)" if credible else "; the interval is too narrow)")
         ),
     )

@@ -18,6 +18,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from tools.critique.assumptions import (
+    balance,
     decisive_questions,
     hidden_confounder_warning,
     overlap,
@@ -156,6 +157,7 @@ CHECKS: dict[str, CheckFn] = {
     ),
     "graph_falsification": _graph_falsification,
     "overlap": _refuter(overlap),
+    "balance": _refuter(balance),
     "sensitivity": _refuter(sensitivity),
     "graph_plausibility": _graph_plausibility,
     "decisive_questions": lambda i: decisive_questions(i.identification),

@@ -41,6 +41,7 @@ ROLES: dict[str, str] = {
     "data_subsets": "stability",
     "bootstrap_spread": "stability",
     "overlap": "positivity",
+    "balance": "positivity",
     "graph_falsification": "adjustment",
     "graph_plausibility": "plausibility",
     "sensitivity": "hidden confounding",

@@ -30,6 +30,7 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from tools.effects.inference import CLIP, Z95, aipw_scores
 from tools.effects.nuisance import ALPHAS, Nuisances, regressor, summary_families
 from tools.effects.treatment import TreatmentData, one_hot
+from tools.errors import InputError
 
 LABELS: dict[str, str] = {
     "linear_dml": "LinearDML",
@@ -39,6 +40,30 @@ LABELS: dict[str, str] = {
     "t_learner": "T-learner",
     "x_learner": "X-learner",
 }
+ALIASES: dict[str, str] = {
+    "linear": "linear_dml",
+    "forest": "causal_forest_dml",
+    "causal_forest": "causal_forest_dml",
+    "dr": "dr_learner",
+    "s": "s_learner",
+    "t": "t_learner",
+    "x": "x_learner",
+}
+"""Short names the CLI and chat accept for the candidates."""
+
+
+def estimator_name(text: str) -> str:
+    """`auto` or the candidate named by `text` (a name of `LABELS` or an alias)."""
+    key = text.strip().lower().replace("-", "_")
+    name = "auto" if key == "auto" else ALIASES.get(key, key)
+    if name != "auto" and name not in LABELS:
+        raise InputError(
+            f"--estimator {text!r} is not a candidate; choose auto or one of "
+            f"{', '.join(LABELS)} (short: {', '.join(ALIASES)})"
+        )
+    return name
+
+
 CONTINUOUS_OK: tuple[str, ...] = ("linear_dml", "causal_forest_dml")
 SINGLE_CONTRAST: frozenset[str] = frozenset({"causal_forest_dml"})
 """Candidates that model one contrast (binary or numeric treatment) only."""
@@ -239,9 +264,9 @@ def cate_table(
     """One row per input row, in input order; `in_overlap` flags the rows the headline covers
     (effects outside support are computed but are extrapolations); `propensity` is the
     cross-fitted P(treated | covariates) that decided it (binary treatment)."""
-    out = pd.DataFrame({"row": np.arange(len(frame))})
-    for column in adjustment:
-        out[column] = frame[column].to_numpy()
+    columns = {"row": np.arange(len(frame))}
+    columns |= {column: frame[column].to_numpy() for column in adjustment}
+    out = pd.DataFrame(columns)  # built at once: column by column fragments a wide frame
     out["in_overlap"] = keep
     if propensity is not None:
         out["propensity"] = propensity

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from tools.effects.blp import test_heterogeneity, with_modifiers
 from tools.effects.cate import (
     LABELS,
     CateTable,
@@ -24,22 +25,25 @@ from tools.effects.cate import (
     default_candidates,
     fit_cate,
 )
+from tools.effects.diagnose import balance_of, e_value, sensitivity_grid
+from tools.effects.estimands import X_CANDIDATES, contrasts_of, estimands_of, modifiers_of
 from tools.effects.heterogeneity import summarize_cate
-from tools.effects.inference import Inference, headline
+from tools.effects.inference import Z95, headline
 from tools.effects.nuisance import Nuisances, cross_fit, summary_families
 from tools.effects.overlap import summarize_overlap, support_mask
 from tools.effects.selection import select_cate
 from tools.effects.treatment import (
-    TreatmentData,
     check_groups,
     design_matrix,
+    design_names,
     naive_estimate,
     treatment_data,
     unit,
 )
+from tools.errors import InputError
+from tools.numbers import num
 from tools.types import (
     Candidate,
-    Contrast,
     EffectEstimate,
     EstimationParams,
     OverlapSummary,
@@ -78,22 +82,34 @@ def _cate(
     """Select the CATE model on the kept rows, fit it, and predict every row."""
     names = tuple(params.candidates) or (params.estimator,)
     allowed = default_candidates(kind)
+    if params.modifiers is not None:
+        allowed = tuple(n for n in allowed if n in X_CANDIDATES)
     skipped = [n for n in names if n not in allowed]
+    if skipped and len(names) == 1 and params.candidates:
+        raise InputError(
+            f"estimator {names[0]} does not fit here (a {kind} treatment"
+            + (" with --modifiers" if params.modifiers is not None else "")
+            + f"); choose auto or one of {', '.join(allowed)}"
+        )
     names = tuple(n for n in names if n in allowed) or ("linear_dml",)
     diagnostics: dict = {}
-    if not x_all.any() and len(names) > 1:
+    if x_all.shape[1] == 0 and len(names) > 1:
         names = ("linear_dml",)
-        warnings.append("no covariates to adjust for: a constant effect, no CATE selection")
+        warnings.append("no effect modifiers: a constant effect, no CATE selection")
     if len(names) > 1:
         selection = select_cate(names, nu, keep, params.seed, params.n_jobs)
         chosen, candidates = selection.chosen, selection.candidates
         diagnostics.update(selection.diagnostics)
     else:
         chosen = names[0]
-        candidates = [Candidate(method=LABELS[chosen], selected=True, note="only candidate")]
-    candidates += [
-        Candidate(method=LABELS[s], note=f"not applicable to a {kind} treatment") for s in skipped
-    ]
+        note = "only candidate" if not params.candidates else "chosen by the user"
+        candidates = [Candidate(method=LABELS[chosen], selected=True, note=note)]
+    why = (
+        "with --modifiers only the DML and DR final stages separate modifiers from controls"
+        if params.modifiers is not None
+        else f"not applicable to a {kind} treatment"
+    )
+    candidates += [Candidate(method=LABELS[s], note=why) for s in skipped]
     rows = np.flatnonzero(keep)
     if len(rows) > FINAL_MAX_ROWS:
         rng = np.random.default_rng([params.seed, 9])
@@ -102,22 +118,6 @@ def _cate(
     cate = model.predict(x_all)
     intervals = model.interval(x_all) if isinstance(model, _Linear) else None
     return chosen, candidates, diagnostics, cate, intervals
-
-
-def _contrasts(tdata: TreatmentData, inf: Inference) -> tuple[Contrast, ...]:
-    if tdata.kind != "multivalued":
-        return ()
-    ci = inf.ate_ci
-    return tuple(
-        Contrast(
-            level=tdata.labels[j + 1],
-            estimate=float(inf.ate[j]),
-            ci_low=float(ci[j, 0]),
-            ci_high=float(ci[j, 1]),
-            att=None if inf.att is None else float(inf.att[j]),
-        )
-        for j in range(len(inf.ate))
-    )
 
 
 def estimate_effect(
@@ -135,7 +135,14 @@ def estimate_effect(
     ATT with 95% intervals on the rows with overlap, and (with `summary`) the per-row CATE of
     the candidate chosen out of sample, for every row."""
     started = time.perf_counter()
-    tdata = treatment_data(frame[treatment], labels)
+    if labels is None and params.labels is not None:
+        labels = dict(params.labels)
+    tdata = treatment_data(frame[treatment], labels, params.reference, params.dose)
+    if params.estimand != "ATE" and not tdata.discrete:
+        raise InputError(
+            f"--estimand {params.estimand.lower()} needs a binary or multi-valued treatment; "
+            f"{treatment!r} is read as a dose ({tdata.rule}): use --estimand ate"
+        )
     y = frame[outcome].astype(float).to_numpy()
     x = design_matrix(frame, adjustment, categorical)
     check_groups(tdata, treatment)
@@ -160,14 +167,48 @@ def estimate_effect(
             f"{int(keep.sum()):,} rows the headline covers",
         )
     inference = headline(nu, keep)
+    if not inference.calibrated:
+        warnings.append(
+            "ATT/ATC weights: no calibration to the covariate means exists (one group's means "
+            "lie outside the other's range); the plain odds of the propensity were used"
+        )
+    value, value_se = inference.of(params.estimand)  # type: ignore[misc]
+    z_ci = (float(value[0] - Z95 * value_se[0]), float(value[0] + Z95 * value_se[0]))
     fam_y, fam_t = summary_families(nu)
     chosen, candidates, diagnostics, cate_summary, table = params.estimator, [], {}, None, None
+    extra: dict = {}
     if summary:
+        cols, mod_names, modifiers, rule = modifiers_of(
+            frame, adjustment, categorical, params, warnings
+        )
+        nu_x = with_modifiers(nu, cols)
         with captured_warnings() as caught_cate:
             chosen, candidates, diagnostics, cate, intervals = _cate(
-                nu, keep, nu.x, params, tdata.kind, warnings
+                nu_x, keep, nu_x.x, params, tdata.kind, warnings
+            )
+            scores = [c.score for c in candidates if c.score is not None]
+            test = test_heterogeneity(
+                nu_x, keep, chosen, mod_names, params.seed, bool(scores) and max(scores) < 0
             )
         caught = list(caught) + list(caught_cate)
+        names = [d for d, _ in design_names(frame, adjustment, categorical)]
+        extra = {
+            "modifiers": modifiers,
+            "modifier_rule": rule,
+            "heterogeneity": test,
+            "balance": balance_of(x, names, tdata, nu, keep, params.estimand, inference),
+            "evalue": e_value(y, nu, keep, params.estimand, (float(value[0]), *z_ci)),
+            "sensitivity": sensitivity_grid(
+                frame,
+                x,
+                names,
+                tdata,
+                outcome,
+                float(value[0]),
+                float(value_se[0]),
+                int(keep.sum()),
+            ),
+        }
         if x is not None:
             covariates = frame[list(adjustment)].reset_index(drop=True)
             cate_summary = summarize_cate(cate[keep, 0], covariates[keep], params.seed)
@@ -181,8 +222,9 @@ def estimate_effect(
     warnings.extend(sorted(f"sklearn: {m}" for m in seen))
     if tdata.kind == "multivalued":
         warnings.append(
-            f"multi-valued treatment: the headline is {tdata.labels[1]} vs "
-            f"{tdata.labels[0]}; every level's contrast is in the report"
+            f"multi-valued treatment: {tdata.levels - 1} contrasts against the reference "
+            f"{tdata.labels[0]}, all in the headline; the critique attacks the first "
+            f"({tdata.labels[1]} vs {tdata.labels[0]})"
         )
     score = "AIPW (doubly robust)" if tdata.discrete else "partially linear DML"
     arms = ", ".join(f"{k}: {v.replace('_', ' ')}" for k, v in nu.families.items())
@@ -193,7 +235,7 @@ def estimate_effect(
     if summary:
         method += f"; per-row effects: {LABELS[chosen]}"
     n = int(keep.sum())
-    ci, att_ci = inference.ate_ci, inference.att_ci
+    att_ci = inference.att_ci
     candidates = [
         c.model_copy(update={"estimate": float(cate[keep, 0].mean())}) if c.selected else c
         for c in candidates
@@ -203,10 +245,11 @@ def estimate_effect(
         treatment=treatment,
         outcome=outcome,
         treatment_kind=tdata.kind,
-        estimate=float(inference.ate[0]),
-        ci_low=float(ci[0, 0]),
-        ci_high=float(ci[0, 1]),
-        std_error=float(inference.ate_se[0]),
+        estimand=params.estimand,
+        estimate=float(value[0]),
+        ci_low=z_ci[0],
+        ci_high=z_ci[1],
+        std_error=float(value_se[0]),
         n=n,
         adjustment_set=adjustment,
         naive_estimate=naive_estimate(tdata.values, y, tdata.kind),
@@ -217,7 +260,9 @@ def estimate_effect(
         att_ci_low=None if att_ci is None else float(att_ci[0, 0]),
         att_ci_high=None if att_ci is None else float(att_ci[0, 1]),
         interval_method=inference.method,
-        contrasts=_contrasts(tdata, inference),
+        contrasts=contrasts_of(tdata, inference, params.estimand),
+        estimands=estimands_of(tdata, inference),
+        treatment_rule=tdata.rule or None,
         cate_summary=cate_summary,
         trimming=trimming,
         warnings=tuple(warnings),
@@ -225,6 +270,7 @@ def estimate_effect(
         population=_population(n, len(y), trimming),
         overlap=overlap,
         cate_method=LABELS[chosen] if summary else None,
+        **extra,
         diagnostics={
             "unit": unit(tdata, treatment),
             "treated_share": float(tdata.values[keep].mean()) if tdata.kind == "binary" else None,
@@ -274,7 +320,7 @@ def estimate_possible_effects(
 ) -> EffectEstimate:
     """IDA-style: the effect under each distinct adjustment set of an equivalence class, one
     headline fit per set; no single number is reported."""
-    tdata = treatment_data(frame[treatment], labels)
+    tdata = treatment_data(frame[treatment], labels, params.reference, params.dose)
     y = frame[outcome].astype(float).to_numpy()
     effects = []
     methods = set()
@@ -333,7 +379,7 @@ def estimate_possible_effects(
         interval_method="analytic (efficient score), per adjustment set",
         warnings=(
             f"the effect is one of {len(set(np.round(values, 12)))} values between "
-            f"{min(values):.4g} and {max(values):.4g} depending on edge orientations the data "
+            f"{num(min(values))} and {num(max(values))} depending on edge orientations the data "
             "cannot decide; no single estimate is reported",
         ),
         diagnostics={"unit": unit(tdata, treatment), "estimator": "linear_dml"},

@@ -1,9 +1,10 @@
 """A readable summary of per-row effects: who gains more, and which covariates say so.
 
-Two views a person can check: a depth-2 regression tree fitted to the per-row CATE (its splits
-are the covariates that drive the heterogeneity, its leaves are subgroups with their mean effect)
-and the CATE by quantile group (quintiles of the predicted effect). Both describe the fitted
-CATE model; they are not separate tests of heterogeneity.
+A depth-2 regression tree fitted to the per-row CATE: its splits are the covariates that drive
+the fitted model's heterogeneity, its leaves subgroups with their mean effect. It describes the
+model; whether the heterogeneity is real is tested on held-out folds (`tools.effects.blp`: BLP
+and GATES), which replaced the quantile groups of the predicted effect (sorted by themselves,
+they rise whatever the truth).
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import numpy as np
 import pandas as pd
 from sklearn.tree import DecisionTreeRegressor
 
-from tools.types import CateLeaf, CateSummary, QuantileGroup
+from tools.numbers import num
+from tools.types import CateLeaf, CateSummary
 
 TREE_DEPTH = 2
 
@@ -27,8 +29,8 @@ def _rules(tree: DecisionTreeRegressor, names: list[str]) -> list[tuple[int, str
             out.append((node, " and ".join(path) or "all rows"))
             return
         name, threshold = names[t.feature[node]], t.threshold[node]
-        walk(t.children_left[node], path + [f"{name} <= {threshold:.4g}"])
-        walk(t.children_right[node], path + [f"{name} > {threshold:.4g}"])
+        walk(t.children_left[node], path + [f"{name} <= {num(threshold)}"])
+        walk(t.children_right[node], path + [f"{name} > {num(threshold)}"])
 
     walk(0, [])
     return out
@@ -64,29 +66,10 @@ def summarize_cate(cate: np.ndarray, covariates: pd.DataFrame, seed: int = 0) ->
     drivers = tuple(
         (names[i], float(importance[i])) for i in np.argsort(-importance) if importance[i] > 0
     )
-    groups_n = 5 if n >= 50 else 2
-    edges = np.quantile(cate, np.linspace(0, 1, groups_n + 1))
-    codes = np.clip(np.searchsorted(edges, cate, side="right") - 1, 0, groups_n - 1)
-    groups = []
-    for g in range(groups_n):
-        members = cate[codes == g]
-        if members.size == 0:
-            continue
-        label = f"Q{g + 1}" + (" (lowest)" if g == 0 else " (highest)" if g == groups_n - 1 else "")
-        groups.append(
-            QuantileGroup(
-                label=label,
-                n=int(members.size),
-                mean_cate=float(members.mean()),
-                low=float(members.min()),
-                high=float(members.max()),
-            )
-        )
     return CateSummary(
         mean=mean,
         std=std,
         drivers=drivers,
         leaves=leaves,
-        groups=tuple(groups),
         share_positive=share_positive,
     )

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tools.effects.calibration import calibrate
 from tools.effects.nuisance import Nuisances
 
 CLIP = 0.01
@@ -31,6 +32,16 @@ class Inference:
     att: np.ndarray | None
     att_se: np.ndarray | None
     method: str
+    atc: np.ndarray | None = None
+    """Per non-reference level: the effect among the reference units."""
+    atc_se: np.ndarray | None = None
+    att_weights: np.ndarray | None = None
+    """(kept rows, contrasts): the calibrated weights of the reference units in each ATT (0
+    elsewhere); the treated of the level weigh 1."""
+    atc_weights: np.ndarray | None = None
+    """(kept rows, contrasts): the calibrated weights of each level's units in its ATC."""
+    calibrated: bool = True
+    """False when a calibration had no solution and the plain odds weights were used."""
 
     @property
     def ate_ci(self) -> np.ndarray:
@@ -41,6 +52,15 @@ class Inference:
         if self.att is None or self.att_se is None:
             return None
         return np.column_stack([self.att - Z95 * self.att_se, self.att + Z95 * self.att_se])
+
+    def of(self, estimand: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """(estimates, standard errors) per contrast of `estimand` (ATE, ATT, ATC), or None."""
+        pair = {
+            "ATE": (self.ate, self.ate_se),
+            "ATT": (self.att, self.att_se),
+            "ATC": (self.atc, self.atc_se),
+        }[estimand]
+        return None if pair[0] is None else pair  # type: ignore[return-value]
 
 
 def _mean_se(psi: np.ndarray) -> tuple[float, float]:
@@ -74,28 +94,58 @@ def _att(resid: np.ndarray, treated: np.ndarray, w: np.ndarray) -> tuple[float, 
     return a - b, float(phi.std(ddof=1) / np.sqrt(len(phi)))
 
 
+def _calibrated(
+    base: np.ndarray, group: np.ndarray, x: np.ndarray, target: np.ndarray
+) -> tuple[np.ndarray, bool]:
+    """`base` weights of the rows in `group` calibrated to the covariate means `target`."""
+    w = np.zeros(len(base))
+    w[group], ok = calibrate(base[group], x[group], target)
+    return w, ok
+
+
 def aipw(nu: Nuisances, rows: np.ndarray) -> Inference:
-    """ATE and ATT of every level against the reference, on the rows in `rows` (a mask)."""
+    """ATE, ATT and ATC of every level against the reference, on the rows in `rows` (a mask).
+    The ATT's (ATC's) weights are the odds of the estimated propensity calibrated so the
+    weighted comparison units match the treated (reference) units' covariate means
+    (`tools.effects.calibration`)."""
     t, y = nu.treatment.values[rows], nu.y[rows]
     e = np.clip(nu.propensity[rows], CLIP, 1 - CLIP)
     mu0 = (nu.mu if nu.mu0_att is None else nu.mu0_att[:, None])[rows, 0]
+    x = nu.x[rows]
     scores = aipw_scores(nu, rows)
     d0 = (t == 0).astype(float)
-    ate, ate_se, att, att_se = [], [], [], []
+    ate, ate_se, att, att_se, atc, atc_se = [], [], [], [], [], []
+    att_w, atc_w, all_ok = [], [], True
     for j in range(scores.shape[1]):
         a, s = _mean_se(scores[:, j])
         ate.append(a)
         ate_se.append(s)
-        value, se = _att(y - mu0, (t == j + 1).astype(float), d0 * e[:, j + 1] / e[:, 0])
+        dj = (t == j + 1).astype(float)
+        w, ok = _calibrated(e[:, j + 1] / e[:, 0], t == 0, x, x[t == j + 1].mean(axis=0))
+        value, se = _att(y - mu0, dj, w)
         att.append(value)
         att_se.append(se)
+        att_w.append(w)
+        # the ATC mirrors the ATT: the reference units' residuals from level j's outcome model
+        # against level j's units weighted by their (calibrated) odds of the reference level
+        w_c, ok_c = _calibrated(e[:, 0] / e[:, j + 1], t == j + 1, x, x[t == 0].mean(axis=0))
+        value, se = _att(y - nu.mu[rows, j + 1], d0, w_c)
+        atc.append(-value)
+        atc_se.append(se)
+        atc_w.append(w_c)
+        all_ok = all_ok and ok and ok_c
     return Inference(
         np.array(ate),
         np.array(ate_se),
         np.array(att),
         np.array(att_se),
         "analytic (doubly robust AIPW score on cross-fitted nuisances; influence-function "
-        "standard error)",
+        "standard error; ATT/ATC weights calibrated to the covariate means)",
+        np.array(atc),
+        np.array(atc_se),
+        np.column_stack(att_w),
+        np.column_stack(atc_w),
+        all_ok,
     )
 
 

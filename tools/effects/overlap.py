@@ -17,6 +17,7 @@ from sklearn.model_selection import KFold, cross_val_predict
 
 from tools.effects.nuisance import classifier
 from tools.effects.treatment import TreatmentData, design_matrix, treatment_vector
+from tools.numbers import num
 from tools.types import (
     MAX_SHARE_OUTSIDE,
     MIN_ESS_SHARE,
@@ -113,7 +114,8 @@ def support_mask(
     column = 1 if treatment.kind == "binary" else 0
     detail = (
         f"{dropped:,} of {n:,} rows lie outside common support (estimated propensity outside "
-        f"[{low[column]:.3g}, {high[column]:.3g}], the range shared by every treatment group): "
+        f"[{num(low[column], 3)}, {num(high[column], 3)}], the range shared by every "
+        "treatment group): "
         f"no comparable units received the other level. The headline effect refers to the "
         f"{n - dropped:,} rows with overlap; the per-row effects of the others are still "
         "computed and flagged (dropped per level: "

@@ -21,6 +21,7 @@ from threadpoolctl import threadpool_limits
 from tools.effects.cate import LABELS, fit_cate
 from tools.effects.nuisance import Nuisances
 from tools.errors import InputError
+from tools.numbers import num
 from tools.types import Candidate
 from tools.warning_capture import captured_warnings
 
@@ -115,8 +116,8 @@ def select_cate(
             candidates.append(
                 Candidate(
                     method=LABELS[name],
-                    note=f"dropped after the first fold: loss {screen[name]:.4g} against "
-                    f"{screen[lead]:.4g}, over 3 standard errors behind",
+                    note=f"dropped after the first fold: loss {num(screen[name])} against "
+                    f"{num(screen[lead])}, over 3 standard errors behind",
                 )
             )
             continue
