@@ -6,9 +6,9 @@ calls `cut_to_budget` with the full plan's settings and the data's size; it retu
 settings and one sentence per cut, which the report and result.json show.
 
 The cost model is deliberately simple: a "unit" is the work of the full plan on 14,000 cells
-(the bundled 2,000 x 7 example), measured at about 8 s on two cores for one pass (discovery with
-its alpha grid and resamples, the candidate estimators with cross-validated nuisances, the
-critique) and growing with rows x columns. Each cut applies when the budget is below a multiple
+(the bundled 2,000 x 7 example), measured at 3 to 12 s on two shared cores for one pass
+(discovery with its alpha grid and resamples, the candidate estimators with cross-validated
+nuisances, the critique) and growing with rows x columns. Each cut applies when the budget is below a multiple
 of the units, cheapest-to-lose first; the run also stops revision rounds when the time left
 would not cover another round (agent/nodes/critique.py).
 """
@@ -63,39 +63,39 @@ def cut_to_budget(
     room = max(budget - FIXED_SECONDS, 0.0) / size  # budget per unit of work
     cuts: list[str] = []
     max_rounds = None
-    if room < 24:
+    if room < 15:
         max_rounds = 1
         cuts.append("no revision rounds: the critique's verdict is reported without re-planning")
     resample_seconds = RESAMPLE_SHARE * budget
-    if room < 6 or bootstrap == 0:
+    if room < 3.5 or bootstrap == 0:
         if bootstrap:
             cuts.append("no resamples: edge confidence is not measured (the graph is one search's)")
         bootstrap = 0
-    if candidates and room < 16:
+    if candidates and room < 10:
         cuts.append(
             f"{', '.join(candidates)} not run alongside the chosen algorithm (one search only)"
         )
         candidates = ()
-    if len(alpha_grid) > 1 and room < 12:
+    if len(alpha_grid) > 1 and room < 7:
         cuts.append(
             f"alpha fixed at {default_alpha:g} instead of chosen on held-out rows among "
             + "/".join(f"{a:g}" for a in alpha_grid)
         )
         alpha_grid = ()
-    if nuisance == "select" and room < 12:
+    if nuisance == "select" and room < 7:
         cuts.append(
             "linear nuisance models instead of choosing by cross-validation between gradient "
             "boosting and linear"
         )
         nuisance = "linear"
-    if len(estimators) > 2 and room < 9:
+    if len(estimators) > 2 and room < 5.5:
         cuts.append(
             f"per-row effects from {estimators[0]} only, instead of selecting among "
             f"{len(estimators)} candidates (the headline's doubly robust score is unchanged)"
         )
         estimators = estimators[:1]
     skip_checks: tuple[str, ...] = ()
-    if room < 4:
+    if room < 2.5:
         skip_checks = REFIT_CHECKS
         cuts.append(
             "the critique skips its refit checks (" + ", ".join(REFIT_CHECKS) + "); the others run"
