@@ -34,7 +34,14 @@ from tools.errors import AgentError, InputError
 from tools.formal import Answer, TextProblem
 from tools.types import CausalGraph, EffectEstimate, IdentificationResult
 
-REPORT_FILES = ("report.md", "report.html", "graph.png", "cate.png", *FIGURES)
+REPORT_FILES = (
+    "report.md",
+    "report.html",
+    "graph.png",
+    "cate.png",
+    "effect_over_time.png",
+    *FIGURES,
+)
 """Files of a run folder kept in memory (cate.csv is rewritten from the CATE table)."""
 
 
@@ -217,6 +224,11 @@ def analyze(
     llm_strict: bool = False,
     no_cache: bool = False,
     name: str | None = None,
+    time: str | None = None,
+    unit: str | None = None,
+    max_lag: int | None = None,
+    horizon: int = 5,
+    hidden_confounders: bool = False,
     estimand: Literal["ate", "att", "atc"] = "ate",
     estimator: str = "auto",
     reference: str | None = None,
@@ -257,6 +269,11 @@ def analyze(
             max_rows=settings.max_rows,
             out_dir=str(folder),
             drop=drop,
+            time=time,
+            unit=unit,
+            max_lag=max_lag,
+            horizon=horizon,
+            hidden_confounders=hidden_confounders,
             estimand=estimand,
             estimator=estimator,
             reference=reference,

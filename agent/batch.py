@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from agent.context import RunContext
+from agent.report.markdown import code
 from agent.run import run_analysis
 from agent.state import AnalysisRequest, AnalysisState
 from tools.errors import InputError
@@ -153,7 +154,7 @@ def write_index(root: Path, results: list[PairResult]) -> None:
     md = ["# Batch analysis", "", "| treatment | outcome | effect | 95% CI | verdict | status |"]
     md.append("|---|---|---|---|---|---|")
     for t, y, est, ci, verdict, status, folder in rows:
-        cells = [c.replace("|", "\\|") for c in (t, y)]
+        cells = [code(c) for c in (t, y)]  # data-derived names: shown, never rendered
         md.append(
             f"| {cells[0]} | {cells[1]} | [{est}]({folder}/report.md) | {ci} | {verdict} | "
             f"{status} |"

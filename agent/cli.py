@@ -15,24 +15,30 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, get_args
 
 import typer
 from rich.console import Console
 
-from agent.config import Settings, limit_native_threads, resolve_settings
-from agent.context import RunContext
-from agent.llm.base import LLMClient
-from agent.llm.factory import build_client, doctor_report
-from agent.report.outdir import claim_default_out_dir, claim_out_dir, release_out_dir
-from agent.request import steering_fields
-from agent.run import run_analysis
-from agent.state import AnalysisRequest
-from tools.discovery import ALGORITHMS
 from tools.errors import AgentError, InputError
+from tools.types import Algorithm
 
+if TYPE_CHECKING:
+    from agent.config import Settings
+    from agent.context import RunContext
+    from agent.llm.base import LLMClient
+    from agent.state import AnalysisRequest
+
+# Imports of the agent's machinery happen inside the commands: `agent --help` and a mistyped flag
+# must answer at once, without loading pandas, langgraph, causal-learn, EconML or matplotlib
+# (tests/agent/test_cli_input.py checks what `import agent.cli` loads).
+
+# Plain (click) help: flags show without a `<bool>` type, and a bad flag is a one-line error.
 app = typer.Typer(
-    add_completion=False, no_args_is_help=True, help="An autonomous causal analysis agent."
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    help="An autonomous causal analysis agent.",
 )
 
 EXIT_FAILED_STEP = 1
@@ -64,6 +70,8 @@ MaxRowsOption = Annotated[
 
 
 def make_llm(settings: Settings) -> LLMClient:
+    from agent.llm.factory import build_client
+
     return build_client(
         settings.llm,
         base_url=settings.base_url,
@@ -76,6 +84,8 @@ def make_llm(settings: Settings) -> LLMClient:
 @app.callback()
 def main() -> None:
     """Causal analysis of a table: profile, discover, identify, estimate, critique, report."""
+    from agent.config import limit_native_threads
+
     limit_native_threads()
 
 
@@ -116,7 +126,8 @@ def fail(console: Console, message: str, code: int) -> None:
     raise typer.Exit(code)
 
 
-DISCOVERY_ALGORITHMS = tuple(ALGORITHMS)
+DISCOVERY_ALGORITHMS: tuple[str, ...] = get_args(Algorithm)
+"""The names `tools.discovery.ALGORITHMS` registers (a test keeps the two equal)."""
 
 
 def check_choice(flag: str, value: str, allowed: tuple[str, ...]) -> None:
@@ -124,9 +135,18 @@ def check_choice(flag: str, value: str, allowed: tuple[str, ...]) -> None:
         raise InputError(f"{flag} {value!r} is not one of: {', '.join(allowed)}")
 
 
+MAX_SEED = 2**32 - 1
+"""numpy and scikit-learn accept seeds in [0, 2**32 - 1]; anything else failed deep in a step."""
+
+
+def check_seed(seed: int) -> None:
+    if not 0 <= seed <= MAX_SEED:
+        raise InputError(f"--seed must be between 0 and {MAX_SEED} (got {seed})")
+
+
 @app.command()
 def analyze(
-    data: Annotated[Path, typer.Argument(help="CSV, TSV or Parquet table.")],
+    data: Annotated[Path, typer.Argument(help="CSV, TSV, Parquet or Excel (.xlsx) table.")],
     treatment: Annotated[str | None, typer.Option(help="Treatment column.")] = None,
     outcome: Annotated[str | None, typer.Option(help="Outcome column.")] = None,
     question: Annotated[
@@ -176,13 +196,6 @@ def analyze(
             help="Comma-separated columns to leave out (ids, leakage, ground-truth columns)."
         ),
     ] = None,
-    time_budget: Annotated[
-        float | None,
-        typer.Option(
-            help="Seconds the analysis should take: the plan cuts resamples, revision rounds "
-            "and the costlier searches to fit, and the report says what it cut."
-        ),
-    ] = None,
     estimand: Annotated[
         str, typer.Option(help="What the headline answers: ate, att (the treated) or atc.")
     ] = "ate",
@@ -207,10 +220,40 @@ def analyze(
             "adjusted columns are controls only. Default: every adjusted column."
         ),
     ] = None,
+    time_budget: Annotated[
+        float | None,
+        typer.Option(
+            help="Seconds the analysis should take: the plan cuts resamples, revision rounds "
+            "and the costlier searches to fit, and the report says what it cut."
+        ),
+    ] = None,
     llm: LLMOption = None,
     base_url: BaseUrlOption = None,
     llm_strict: StrictOption = False,
     no_cache: NoCacheOption = False,
+    time: Annotated[
+        str | None,
+        typer.Option(
+            help="Time column (dates or integer steps): a lagged time-series analysis; rows are "
+            "ordered by it."
+        ),
+    ] = None,
+    unit: Annotated[
+        str | None, typer.Option(help="Unit column of a panel (with --time): one series per unit.")
+    ] = None,
+    max_lag: Annotated[
+        int | None, typer.Option(help="Largest lag searched (with --time; default: by BIC).")
+    ] = None,
+    horizon: Annotated[
+        int, typer.Option(help="Effects of T(t) on Y(t+h) for h = 0..H (with --time).")
+    ] = 5,
+    hidden_confounders: Annotated[
+        bool,
+        typer.Option(
+            "--hidden-confounders",
+            help="Declare possible hidden common causes (with --time: LPCMCI).",
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
     pairs: Annotated[
         Path | None,
@@ -221,6 +264,8 @@ def analyze(
     ] = None,
 ) -> None:
     """Analyse a table; writes report.md, report.html and result.json."""
+    from agent.config import resolve_settings
+
     err = Console(stderr=True, quiet=quiet)
     with user_errors():
         if pairs is not None and (treatment or outcome or question):
@@ -238,18 +283,14 @@ def analyze(
             check_choice("--algorithm", algorithm, DISCOVERY_ALGORITHMS)
         if prior_samples < 1:
             raise InputError(f"--prior-samples must be at least 1 (got {prior_samples})")
+        check_seed(seed)
         if time_budget is not None and not 0 < time_budget < float("inf"):
             raise InputError(
                 f"--time-budget must be a positive number of seconds (got {time_budget})"
             )
-        steering = steering_fields(
-            estimand,
-            estimator,
-            reference,
-            dose,
-            modifiers,
-            effect=bool(treatment or question or pairs),
-        )
+        from tools.timeseries.options import check_series_flags
+
+        check_series_flags(time, unit, max_lag, horizon, hidden_confounders)
         settings = resolve_settings(
             llm=llm,
             base_url=base_url,
@@ -258,9 +299,25 @@ def analyze(
             max_rows=max_rows,
             quiet=quiet,
         )
+        from agent.request import steering_fields  # loads the estimator registry
+
+        steering = steering_fields(
+            estimand,
+            estimator,
+            reference,
+            dose,
+            modifiers,
+            effect=bool(treatment or question or pairs),
+        )
+        # The flags are checked: now load the machinery (seconds), then the data-dependent checks.
+        from agent.context import RunContext
+        from agent.report.outdir import claim_default_out_dir, claim_out_dir
+        from agent.state import AnalysisRequest
+        from tools.data import check_distinct_roles
+
+        check_distinct_roles(treatment, outcome)
         llm_client = make_llm(settings)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        claim = None
         if pairs is None:
             # claimed before any work: an unwritable --out fails now, concurrent runs never share
             claim = (
@@ -296,6 +353,11 @@ def analyze(
             max_rows=settings.max_rows,
             out_dir=str(out),
             drop=[c.strip() for c in (drop or "").split(",") if c.strip()],
+            time=time,
+            unit=unit,
+            max_lag=max_lag,
+            horizon=horizon,
+            hidden_confounders=hidden_confounders,
             time_budget=time_budget,
             **steering,
         )
@@ -309,11 +371,12 @@ def analyze(
     if pairs is not None:
         _run_batch_cli(request, batch, out, ctx)
         return
+    from agent.report.outdir import release_out_dir
+
     try:
         state = _run_cli(request, ctx)
     finally:
-        if claim is not None:
-            release_out_dir(claim)  # a no-op once the report is there; else the empty claim goes
+        release_out_dir(claim)  # a no-op once the report is there; else the empty claim goes
     if state.report is None:
         fail(
             Console(stderr=True),
@@ -349,7 +412,7 @@ def _run_batch_cli(
         )
 
 
-@app.command()
+@app.command(short_help="Versions, the LLM backend and a connectivity check.")
 def doctor(
     llm: LLMOption = None,
     base_url: BaseUrlOption = None,
@@ -357,6 +420,9 @@ def doctor(
     check: Annotated[bool, typer.Option(help="Send one request to the LLM server.")] = True,
 ) -> None:
     """Versions, the configured LLM backend, a one-call connectivity check, the cache location."""
+    from agent.config import resolve_settings
+    from agent.llm.factory import doctor_report
+
     out = Console()
     with user_errors():
         settings = resolve_settings(llm=llm, base_url=base_url, no_cache=no_cache)
@@ -379,6 +445,8 @@ def user_errors() -> Iterator[None]:
 def _run_cli(request: AnalysisRequest, ctx: RunContext):
     """Run the graph, converting errors to one line and an exit code (the CLI edge)."""
     try:
+        from agent.run import run_analysis
+
         return run_analysis(request, ctx)
     except AgentError as error:
         fail(Console(stderr=True), str(error), error.exit_code)
@@ -395,7 +463,7 @@ def _run_cli(request: AnalysisRequest, ctx: RunContext):
         )
 
 
-@app.command()
+@app.command(short_help="Answer a textual causal question, with the derivation.")
 def ask(
     text: Annotated[str, typer.Argument(help="A Corr2Cause- or CLadder-style question.")],
     llm: LLMOption = None,
@@ -406,6 +474,10 @@ def ask(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
 ) -> None:
     """Answer a textual causal question by formalising it and computing, with the derivation."""
+    from agent.config import resolve_settings
+    from agent.context import RunContext
+    from agent.state import AnalysisRequest
+
     with user_errors():
         settings = resolve_settings(
             llm=llm, base_url=base_url, llm_strict=llm_strict, no_cache=no_cache, quiet=quiet
@@ -439,7 +511,7 @@ def ask(
 @app.command()
 def chat(
     data: Annotated[
-        Path | None, typer.Argument(help="CSV, TSV or Parquet table (or /data PATH later).")
+        Path | None, typer.Argument(help="CSV, TSV, Parquet or .xlsx table (or /data PATH later).")
     ] = None,
     session: Annotated[
         str | None,
@@ -452,12 +524,18 @@ def chat(
     llm_strict: StrictOption = False,
     no_cache: NoCacheOption = False,
 ) -> None:
-    """A conversation over one analysis that is kept: set the question, look at the graph, edit
-    it, re-run what changed, write the report. Sessions live in $XDG_DATA_HOME/causal-agent."""
+    """A kept conversation over one analysis: edit, re-run, report.
+
+    Set the question, look at the graph, edit it, re-run what changed, write the report.
+    Sessions live in $XDG_DATA_HOME/causal-agent.
+    """
+    from agent.config import resolve_settings
+    from agent.context import RunContext
     from agent.repl import run_chat  # prompt_toolkit is only needed here
 
     console = Console()
     with user_errors():
+        check_seed(seed)
         settings = resolve_settings(
             llm=llm, base_url=base_url, llm_strict=llm_strict, no_cache=no_cache, max_rows=max_rows
         )
@@ -469,7 +547,9 @@ def chat(
 
 
 eval_app = typer.Typer(
-    no_args_is_help=True, help="Benchmark suites: score the agent and baselines."
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    help="Benchmark suites: score the agent and baselines.",
 )
 app.add_typer(eval_app, name="eval")
 
@@ -479,9 +559,10 @@ def _text_suite(suite: str):
         data: Annotated[
             Path | None, typer.Option(help="Public-format file (default: the seeded generator).")
         ] = None,
-        models: Annotated[
-            Path | None, typer.Option(help="CLadder models file holding each background.")
-        ] = None,
+        # A default, not an annotation: annotations are evaluated without this closure's `suite`.
+        models: Path | None = typer.Option(  # noqa: B008 (typer's declaration style)
+            None, help="CLadder models file holding each background.", hidden=suite != "cladder"
+        ),
         solver: Annotated[
             str, typer.Option(help="agent, direct, cot, always-no or random.")
         ] = "agent",
@@ -512,10 +593,16 @@ def _text_suite(suite: str):
             ),
         ] = False,
     ) -> None:
+        from agent.config import resolve_settings
         from evals.cli import run_eval  # the CLI is the composition root: only it imports evals
 
         console = Console(stderr=True)
         with user_errors():
+            if models is not None and suite != "cladder":
+                raise InputError(f"--models is for the cladder suite only; drop it for {suite}")
+            if limit is not None and limit < 1:
+                raise InputError(f"--limit must be at least 1 (got {limit})")
+            check_seed(seed)
             settings = resolve_settings(llm=llm, base_url=base_url, no_cache=no_cache)
             client = make_llm(settings)
             run_eval(
@@ -548,7 +635,11 @@ def eval_discovery(
         Path | None, typer.Option(help="Its true edges: CSV with source,target columns.")
     ] = None,
     suite: Annotated[
-        list[str] | None, typer.Option(help="synthetic and/or real (default both); none.")
+        list[str] | None,
+        typer.Option(
+            help="synthetic and/or real (default both), or timeseries (seeded VAR processes, "
+            "scored on lagged edges)."
+        ),
     ] = None,
     only: Annotated[
         list[str] | None, typer.Option(help="Keep benchmarks whose name contains this word.")
@@ -572,6 +663,27 @@ def eval_discovery(
     warnings.filterwarnings("ignore")
     suites = suite or ["synthetic", "real"]
     with user_errors():
+        check_seed(seed)
+        for name in suites:
+            check_choice("--suite", name, ("synthetic", "real", "timeseries", "none"))
+    if "timeseries" in suites:
+        from evals.discovery.timeseries import (
+            run_timeseries_suite,
+            summary_table,
+            timeseries_table,
+        )
+
+        rows = run_timeseries_suite(
+            seed, only, log=lambda line: err.print(line, highlight=False, soft_wrap=True)
+        )
+        table = summary_table(rows) + "\n" + timeseries_table(rows)
+        target = out if suites == ["timeseries"] else out.with_name(f"{out.stem}-timeseries.md")
+        target.write_text(table, encoding="utf-8")
+        sys.stdout.write(table)
+        suites = [s for s in suites if s != "timeseries"]
+        if not suites:
+            return
+    with user_errors():
         benchmarks = select_benchmarks(suites, data, truth, only or [], seed)
         experts = select_experts(suites, only or [])
         if not benchmarks and not experts:
@@ -592,7 +704,9 @@ def eval_effects(
     out: Annotated[Path, typer.Option(help="Markdown table to write.")] = Path(
         "effects-benchmark.md"
     ),
-    ihdp_reps: Annotated[int, typer.Option(help="IHDP replications (1-10).")] = 5,
+    ihdp_reps: Annotated[
+        int, typer.Option(help="IHDP replications to run (those under shared/data/ihdp: 1-5).")
+    ] = 5,
     only: Annotated[
         str | None,
         typer.Option(help="Comma-separated words: run only the cases whose name has one."),
@@ -605,8 +719,7 @@ def eval_effects(
 
     err = Console(stderr=True, quiet=quiet)
     with user_errors():
-        if not 0 <= ihdp_reps <= 10:
-            raise InputError(f"--ihdp-reps must be between 0 and 10, not {ihdp_reps}")
+        check_seed(seed)
         rows = run_effects_suite(
             out,
             ihdp_reps=ihdp_reps,
@@ -632,6 +745,7 @@ def mcp(
     no_cache: NoCacheOption = False,
 ) -> None:
     """Serve the analysis as MCP tools over stdio, for an assistant that calls tools."""
+    from agent.config import resolve_settings
     from agent.mcp_server import serve  # the mcp SDK is imported only by this command
 
     with user_errors():

@@ -61,25 +61,52 @@ def resolve_settings(
     `OPENAI_API_KEY` is set, else `offline`.
     """
     env = os.environ if env is None else env
-    max_rows = max_rows or _env_number(env, "AGENT_MAX_ROWS") or DEFAULT_MAX_ROWS
+    # `is None`, not `or`: an explicit 0 is a bad value to refuse, not a request for the default.
+    if max_rows is None:
+        max_rows = _env_number(env, "AGENT_MAX_ROWS")
+    if max_rows is None:
+        max_rows = DEFAULT_MAX_ROWS
     if max_rows < 100:
         raise ConfigError(f"--max-rows must be at least 100 (got {max_rows})")
+    timeout = _env_number(env, "AGENT_LLM_TIMEOUT", float)
+    if timeout is not None and not timeout > 0:
+        raise ConfigError(f"AGENT_LLM_TIMEOUT must be a positive number of seconds (got {timeout})")
+    if n_jobs is None:
+        n_jobs = _env_number(env, "AGENT_N_JOBS")
+    if n_jobs is not None and n_jobs < 1:
+        raise ConfigError(f"AGENT_N_JOBS must be at least 1 (got {n_jobs})")
     return Settings(
         llm=resolve_llm_spec(llm, env),
         base_url=base_url or env.get("OPENAI_BASE_URL") or None,
         llm_strict=llm_strict,
         llm_cache=not no_cache,
-        llm_timeout=_env_number(env, "AGENT_LLM_TIMEOUT", float) or DEFAULT_LLM_TIMEOUT,
+        llm_timeout=timeout or DEFAULT_LLM_TIMEOUT,
         runs_dir=runs_dir or Path(env.get("AGENT_RUNS_DIR") or "runs"),
         max_rows=max_rows,
-        n_jobs=n_jobs or _env_number(env, "AGENT_N_JOBS") or min(2, os.cpu_count() or 1),
+        n_jobs=n_jobs or min(2, os.cpu_count() or 1),
         quiet=quiet,
     )
+
+
+NATIVE_THREAD_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "BLIS_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
 
 
 def limit_native_threads() -> None:
     """One native (OpenMP/BLAS) thread per worker: the agent runs its own independent work
     concurrently (bootstrap processes, critique threads), and letting every gradient-boosting fit
     also spawn a thread per core oversubscribes the CPU (measured under load: a 1,500-row
-    estimate took 31.6 s instead of 2.3 s)."""
+    estimate took 31.6 s instead of 2.3 s).
+
+    The CLI imports numpy and scikit-learn only when a command runs, after this is called, so
+    the environment variables the native libraries read when they load are set too (and reach
+    worker processes); `threadpool_limits` covers libraries already loaded."""
+    for name in NATIVE_THREAD_VARIABLES:
+        os.environ[name] = "1"
     threadpool_limits(limits=1)

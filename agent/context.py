@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from agent.config import Settings
 from agent.llm.base import LLMClient
-from tools.data import Prepared, Table, load_table, prepare
-from tools.frames import table_from_frame
 from tools.types import DataProfile
+
+if TYPE_CHECKING:  # pandas is loaded when a table is, not by every command that builds a context
+    import pandas as pd
+
+    from tools.data import Prepared, Table
 
 ProgressFn = Callable[[str, str, dict], None]
 """progress(node, event, info): event is "start" or "end"; info has seconds/status/summary."""
@@ -35,6 +36,9 @@ class TableCache:
     _derived: dict[tuple, object] = field(default_factory=dict)
 
     def table(self, path: str, max_rows: int | None, seed: int) -> Table:
+        from tools.data import load_table
+        from tools.frames import table_from_frame
+
         key = (path, max_rows, seed)
         if key not in self._tables:
             if path in self.frames:
@@ -52,6 +56,8 @@ class TableCache:
         profile: DataProfile,
         drop_missing: bool = True,
     ) -> Prepared:
+        from tools.data import prepare
+
         key = (path, max_rows, seed, profile.analysis_columns, drop_missing)
         if key not in self._prepared:
             table = self.table(path, max_rows, seed)

@@ -15,27 +15,33 @@ always has one, so it runs every step exactly as drawn above.
 
 from __future__ import annotations
 
-from typing import Literal, get_args
+import importlib
+from collections.abc import Callable
+from typing import Any, Literal, get_args
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 
 from agent.context import RunContext
-from agent.nodes.critique import critique
-from agent.nodes.critique_answer import critique_answer
-from agent.nodes.discover import discover
-from agent.nodes.elicit import elicit
-from agent.nodes.estimate import estimate
-from agent.nodes.formalize import formalize
-from agent.nodes.identify import identify
-from agent.nodes.intake import intake
-from agent.nodes.plan import plan
-from agent.nodes.profile import profile
-from agent.nodes.reason import reason
-from agent.nodes.report import report
-from agent.nodes.respond import respond
 from agent.revision import MAX_ROUNDS
 from agent.state import AnalysisState, RerunFrom
+
+NODES = (
+    "intake",
+    "profile",
+    "plan",
+    "elicit",
+    "discover",
+    "identify",
+    "estimate",
+    "critique",
+    "report",
+    "formalize",
+    "reason",
+    "critique_answer",
+    "respond",
+)
+"""Every node; `agent.nodes.NAME` defines the function NAME."""
 
 DATA_STEPS = list(get_args(RerunFrom))
 """Where a table's analysis may start: profile, or any later step of a chat re-run."""
@@ -76,21 +82,21 @@ def after_critique(state: AnalysisState) -> Literal["plan", "report", "__end__"]
     return to_report(state)
 
 
+def lazy_node(name: str) -> Callable[[AnalysisState, Any], dict[str, Any]]:
+    """The node `name`, its module imported when it first runs: a textual question never loads
+    the table steps' libraries (causal-learn, EconML, dowhy, matplotlib), which took seconds."""
+
+    def run(state: AnalysisState, runtime: Any) -> dict[str, Any]:
+        return getattr(importlib.import_module(f"agent.nodes.{name}"), name)(state, runtime)
+
+    run.__name__ = name
+    return run
+
+
 def build_graph(checkpointer: BaseCheckpointSaver | None = None):
     builder = StateGraph(AnalysisState, context_schema=RunContext)
-    builder.add_node("intake", intake)
-    builder.add_node("profile", profile)
-    builder.add_node("plan", plan)
-    builder.add_node("elicit", elicit)
-    builder.add_node("discover", discover)
-    builder.add_node("identify", identify)
-    builder.add_node("estimate", estimate)
-    builder.add_node("critique", critique)
-    builder.add_node("report", report)
-    builder.add_node("formalize", formalize)
-    builder.add_node("reason", reason)
-    builder.add_node("critique_answer", critique_answer)
-    builder.add_node("respond", respond)
+    for name in NODES:
+        builder.add_node(name, lazy_node(name))
 
     builder.add_edge(START, "intake")
     builder.add_conditional_edges("intake", after_intake, ["formalize", *DATA_STEPS])

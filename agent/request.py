@@ -17,6 +17,7 @@ from agent.state import AnalysisRequest
 from tools.discovery import ALGORITHMS
 from tools.effects.cate import estimator_name
 from tools.errors import InputError
+from tools.timeseries.options import check_series_flags
 
 PathLike = str | os.PathLike[str]
 
@@ -43,6 +44,11 @@ def build_request(
     max_rows: int,
     out_dir: str | None,
     drop: Sequence[str] | str | None,
+    time: str | None = None,
+    unit: str | None = None,
+    max_lag: int | None = None,
+    horizon: int = 5,
+    hidden_confounders: bool = False,
     estimand: str = "ate",
     estimator: str = "auto",
     reference: str | None = None,
@@ -62,6 +68,7 @@ def build_request(
         check_choice("--algorithm", algorithm, tuple(ALGORITHMS))
     if prior_samples < 1:
         raise InputError(f"--prior-samples must be at least 1 (got {prior_samples})")
+    check_series_flags(time, unit, max_lag, horizon, hidden_confounders)
     if isinstance(drop, str):
         drop = drop.split(",")
     steering = steering_fields(
@@ -83,6 +90,11 @@ def build_request(
         max_rows=max_rows,
         out_dir=out_dir,
         drop=[c.strip() for c in (drop or ()) if c.strip()],
+        time=time,
+        unit=unit,
+        max_lag=max_lag,
+        horizon=horizon,
+        hidden_confounders=hidden_confounders,
         **steering,
     )
 

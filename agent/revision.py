@@ -34,11 +34,10 @@ from dataclasses import dataclass
 from typing import Literal, get_args
 
 from agent.state import Action, ActionName, AnalysisState, Plan
-from tools.discovery_select import SETTINGS, DataFacts, forced_choice
-from tools.effects.cate import LABELS
-from tools.effects.overlap import SUPPORT_BOUND
-from tools.falsification import implausible_edges
 from tools.types import CheckResult
+
+# The tools each revision uses are imported inside it: the graph imports this module for
+# MAX_ROUNDS, and a textual question must not pay for scipy, scikit-learn or causal-learn.
 
 MAX_ROUNDS = 3
 """Hard cap on critique rounds (the first plan plus at most two revisions)."""
@@ -101,6 +100,8 @@ def _wide(state: AnalysisState) -> bool:
 def _switch_algorithm(plan: Plan, state: AnalysisState) -> tuple[Plan, str]:
     """The next algorithm (the plan's own candidates first), with the test or score the data
     call for, as `--algorithm` would set them."""
+    from tools.discovery_select import SETTINGS, DataFacts, forced_choice
+
     # FCI (PAG marks) and CD-NOD (needs a context column) are chosen by the data rules, not as a
     # fallback: a PAG leaves most directions open, which identification cannot use.
     fallbacks = [a for a in _algorithms() if a not in ("fci", "cdnod")]
@@ -118,6 +119,8 @@ def _switch_algorithm(plan: Plan, state: AnalysisState) -> tuple[Plan, str]:
 
 
 def _implausible(state: AnalysisState) -> list[tuple[str, str]]:
+    from tools.falsification import implausible_edges
+
     if state.graph is None:
         return []
     prior = [(e.source, e.target, e.confidence) for e in (state.prior.edges if state.prior else [])]
@@ -136,6 +139,8 @@ def _forbid(plan: Plan, state: AnalysisState) -> tuple[Plan, str]:
 
 
 def _trim(plan: Plan, state: AnalysisState) -> tuple[Plan, str]:
+    from tools.effects.overlap import SUPPORT_BOUND
+
     return (
         plan.model_copy(update={"trim_propensity": SUPPORT_BOUND}),
         f"trim to common support (propensity in [{SUPPORT_BOUND:g}, {1 - SUPPORT_BOUND:g}])",
@@ -191,6 +196,8 @@ def _graph_matters(state: AnalysisState) -> bool:
 
 def _runner_up(state: AnalysisState) -> str | None:
     """The best-scored candidate of the last selection other than the one used (estimator name)."""
+    from tools.effects.cate import LABELS
+
     effect = state.effect
     if effect is None or effect.selected not in LABELS:
         return None
@@ -207,6 +214,8 @@ def _runner_up(state: AnalysisState) -> str | None:
 
 
 def _switch_estimator(plan: Plan, state: AnalysisState) -> tuple[Plan, str]:
+    from tools.effects.cate import LABELS
+
     new = _runner_up(state)
     return (
         plan.model_copy(update={"estimators": [new]}),

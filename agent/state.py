@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from tools.formal import Answer, TextProblem
+from tools.timeseries.types import LagChoice, LaggedEffect, SeriesChoice, SeriesInfo
 from tools.types import (
     Algorithm,
     CausalGraph,
@@ -64,6 +65,17 @@ class AnalysisRequest(Model):
     """Columns excluded from the analysis (`--drop`): ids, leakage, ground-truth columns."""
     time_budget: float | None = Field(None, gt=0)
     """Seconds the analysis should take at most (`--time-budget`): the plan cuts to fit it."""
+    time: str | None = None
+    """Time column (`--time`): the rows are a time series (or a panel with `unit`), analysed
+    with lagged discovery and effects over horizons (tools.timeseries)."""
+    unit: str | None = None
+    """Panel unit column (`--unit`): one series per unit."""
+    max_lag: int | None = Field(None, ge=1, le=50)
+    """Largest lag searched; None: chosen by BIC (tools.timeseries.lags)."""
+    horizon: int = Field(5, ge=0, le=100)
+    """Effects of T(t) on Y(t + h) for h = 0..horizon."""
+    hidden_confounders: bool = False
+    """The user declares possible hidden common causes: LPCMCI for a series."""
     estimand: Literal["ate", "att", "atc"] = "ate"
     """What the headline answers (`--estimand`); the others stay in the report's table."""
     estimator: str = "auto"
@@ -131,6 +143,10 @@ class Plan(Model):
     """Critique checks not run (a tight time budget drops the refits)."""
     budget_cuts: list[str] = Field(default_factory=list)
     """What the plan left out to fit `--time-budget` (tools/budget.py), for the report."""
+    series: SeriesChoice | None = None
+    """Time series: the lagged discovery method and why (tools.timeseries.select)."""
+    lag: LagChoice | None = None
+    """Time series: the maximum lag and why."""
 
 
 class PriorEdge(Model):
@@ -291,6 +307,10 @@ class AnalysisState(Model):
     """The text path: the question as a formal object, and where it came from."""
     formal_source: Literal["parser", "llm"] | None = None
     answer: Answer | None = None
+    series: SeriesInfo | None = None
+    """Time series (`--time`): what validating the time column found and how it was handled."""
+    effect_over_time: LaggedEffect | None = None
+    """Time series: the effect of T(t) on Y(t + h), h = 0..horizon (`effect` stays None)."""
     trail: Annotated[list[NodeRecord], operator.add] = Field(default_factory=list)
 
     @property

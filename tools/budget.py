@@ -8,9 +8,9 @@ settings and one sentence per cut, which the report and result.json show.
 The cost model is deliberately simple: a "unit" is the work of the full plan on 14,000 cells
 (the bundled 2,000 x 7 example), measured at 3 to 12 s on two shared cores for one pass
 (discovery with its alpha grid and resamples, the candidate estimators with cross-validated
-nuisances, the critique) and growing with rows x columns. Each cut applies when the budget is below a multiple
-of the units, cheapest-to-lose first; the run also stops revision rounds when the time left
-would not cover another round (agent/nodes/critique.py).
+nuisances, the critique) and growing with rows x columns. Each cut applies when the budget is
+below a multiple of the units, cheapest-to-lose first; the run also stops revision rounds when
+the time left would not cover another round (agent/nodes/critique.py).
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from tools.data import Table
+from tools.data.read import normalise_values
 from tools.errors import InputError
 
 
@@ -54,6 +55,7 @@ def table_from_frame(
             f"the table has {rows_original} rows; a seeded random sample of {max_rows} was "
             "analysed (raise --max-rows to use more)"
         )
+    normalise_values(frame, notes)  # as a file's are: "20.9%" a number, inf a missing value
     return Table(
         frame=frame,
         path=Path(name),

@@ -88,6 +88,11 @@ class Edge(Frozen):
     orientation_confidence: float | None = None
     """Share of resamples with this exact mark and direction."""
     origin: tuple[EdgeOrigin, ...] = ("data",)
+    lag: int | None = None
+    """Time series: `source` at t - lag causes `target` at t (0: contemporaneous); None for a
+    graph without time."""
+    strength: float | None = None
+    """Time series: the test statistic or standardised coefficient of the link."""
 
 
 class CausalGraph(Frozen):

@@ -13,14 +13,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from agent.llm.base import LLMClient
 from agent.llm.cache import LLMCache, default_cache_path
 from agent.llm.errors import LLMError, LLMStrictError
 from agent.llm.offline import OfflineLLM
-from agent.llm.openai_compat import Backoff, OpenAICompatLLM, public_url
 from tools.errors import ConfigError
+
+if TYPE_CHECKING:  # the openai package takes about a second to import: only for openai:MODEL
+    from agent.llm.openai_compat import Backoff
 
 DEFAULT_OPENAI_MODEL = "gpt-5-mini"
 VALID_FORMS = "'offline' or 'openai:MODEL' (e.g. openai:gpt-5-mini, openai:llama3.1:8b)"
@@ -83,6 +85,8 @@ def build_client(
     if parsed.backend == "offline":
         return OfflineLLM()
     assert parsed.model is not None
+    from agent.llm.openai_compat import OpenAICompatLLM, public_url
+
     url = (base_url or environ.get("OPENAI_BASE_URL") or "").strip() or None
     if url is not None and not url.lower().startswith(("http://", "https://")):
         raise ConfigError(f"invalid base URL {public_url(url)!r}: it must start with http(s)://")
@@ -176,6 +180,8 @@ def doctor_report(client: LLMClient, *, check: bool = True) -> DoctorReport:
         else:
             connectivity = Connectivity(True, latency, "one chat completion answered")
     base = getattr(client, "base_url", None)
+    from agent.llm.openai_compat import public_url
+
     return DoctorReport(
         python=platform.python_version(),
         packages={name: _version(name) for name in DOCTOR_PACKAGES},

@@ -27,6 +27,7 @@ from agent.context import RunContext
 from agent.llm.errors import LLMError
 from agent.nodes.base import Step, node
 from agent.nodes.estimate import categorical_columns, estimation_frame, estimation_params
+from agent.nodes.series import critique_series
 from agent.prompts import render_prompt
 from agent.revision import MAX_ROUNDS, MENU, RULES, available, restart_step, rules_choice
 from agent.state import (
@@ -309,6 +310,8 @@ def finish(
 
 @node("critique", needs=("identification",))
 def critique(state: AnalysisState, ctx: RunContext) -> Step:
+    if state.request.time:
+        return critique_series(state, ctx)
     rev = state.revision
     history = list(state.critique.history) if state.critique else []
     if state.effect is None:

@@ -6,6 +6,7 @@ from collections import Counter
 
 from agent.context import RunContext
 from agent.nodes.base import Step, node
+from agent.nodes.series import discover_series_step
 from agent.state import AnalysisState
 from tools.discovery import discover as run_discovery
 from tools.discovery_select import SETTINGS, discovery_sample
@@ -52,6 +53,8 @@ def _user_graph_result(state: AnalysisState) -> DiscoveryResult:
 @node("discover", needs=("plan", "knowledge"))
 def discover(state: AnalysisState, ctx: RunContext) -> Step:
     req, plan = state.request, state.plan
+    if req.time:
+        return discover_series_step(state, ctx)
     notes: list[str] = []
     if state.user_graph is not None and req.graph_mode == "replace":
         result = _user_graph_result(state)

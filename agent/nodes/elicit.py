@@ -272,7 +272,8 @@ def elicit(state: AnalysisState, ctx: RunContext) -> Step:
         )
         assumed.append(f"{len(ruled_out)} edge(s) forbidden by the user in chat")
     question_edge = (state.treatment, state.outcome)
-    if state.wants_effect and question_edge not in knowledge.required:
+    # a lagged search forces no edge (its lag is unknown), so a series assumes nothing here
+    if state.wants_effect and not req.time and question_edge not in knowledge.required:
         # a batch adds every pair's edge, in the batch's order: the same knowledge for every
         # pair, so one discovery serves them all
         edges = [p for p in req.batch_pairs or (question_edge,) if p not in knowledge.required]

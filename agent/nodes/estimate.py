@@ -18,6 +18,7 @@ import pandas as pd
 
 from agent.context import RunContext
 from agent.nodes.base import Step, node
+from agent.nodes.series import estimate_series
 from agent.state import AnalysisState
 from tools.effects.answers import estimate_answers
 from tools.effects.cate import LABELS
@@ -96,6 +97,8 @@ def estimation_frame(
 
 @node("estimate", needs=("identification",))
 def estimate(state: AnalysisState, ctx: RunContext) -> Step:
+    if state.request.time:
+        return estimate_series(state, ctx)
     ident = state.identification
     # effect None: after a revision, an estimate from an earlier round must not survive.
     if ident.status == "not_identified":

@@ -21,6 +21,7 @@ from agent.llm.ask import AnswerRejected, ask
 from agent.llm.concurrency import map_concurrent
 from agent.nodes.base import Step, node
 from agent.nodes.estimate import categorical_columns
+from agent.nodes.series import identify_series
 from agent.state import AnalysisState
 from tools.effects.adjustment import identify_learned
 from tools.effects.graph_sets import check_graph_nodes
@@ -108,6 +109,8 @@ def llm_answers(
 
 @node("identify", needs=("discovery", "treatment", "outcome"))
 def identify(state: AnalysisState, ctx: RunContext) -> Step:
+    if state.request.time:
+        return identify_series(state, ctx)
     graph = state.graph
     check_graph_nodes(graph, state.profile.analysis_columns)
     if not is_learned(state):

@@ -31,6 +31,7 @@ from pydantic import BaseModel, Field
 from agent.context import RunContext
 from agent.llm.ask import AnswerRejected, ask
 from agent.nodes.base import Step, node
+from agent.nodes.series import plan_series
 from agent.revision import apply_actions
 from agent.state import AnalysisRequest, AnalysisState, Plan
 from tools.budget import cut_to_budget
@@ -306,6 +307,8 @@ def plan(state: AnalysisState, ctx: RunContext) -> Step:
     if state.revision is not None and not state.revision.applied:
         return revise(state)
     req, prof = state.request, state.profile
+    if req.time:
+        return plan_series(state, ctx)
     if len(prof.analysis_columns) < 2:
         raise InputError(
             f"only {len(prof.analysis_columns)} usable column(s) remain after "

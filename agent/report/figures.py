@@ -150,3 +150,112 @@ def draw_cate_png(
     fig.savefig(buffer, format="png")
     plt.close(fig)
     return buffer.getvalue()
+
+
+def draw_series_graph_png(
+    graph: CausalGraph, *, treatment: str | None = None, outcome: str | None = None
+) -> bytes:
+    """A time-series graph: one node per variable on a circle, one arrow per linked pair labelled
+    with its lags (0 = contemporaneous); autodependence is written under the node."""
+    import math
+
+    from matplotlib.patches import FancyArrowPatch
+
+    plt = _pyplot()
+    n = len(graph.nodes)
+    pos = {
+        name: (
+            math.cos(2 * math.pi * k / n + math.pi / 2),
+            math.sin(2 * math.pi * k / n + math.pi / 2),
+        )
+        for k, name in enumerate(graph.nodes)
+    }
+    pairs: dict[tuple[str, str, str], list[int]] = {}
+    selfs: dict[str, list[int]] = {}
+    for e in graph.edges:
+        if e.source == e.target:
+            selfs.setdefault(e.source, []).append(int(e.lag or 0))
+        else:
+            pairs.setdefault((e.source, e.target, e.mark), []).append(int(e.lag or 0))
+    size = max(5.0, min(11.0, 1.2 * n**0.5 * 3))
+    fig, ax = plt.subplots(figsize=(size, size), dpi=110)
+    ax.set_axis_off()
+    for (src, dst, mark), lags in pairs.items():
+        style = STYLE[mark]
+        ax.add_patch(
+            FancyArrowPatch(
+                pos[src],
+                pos[dst],
+                arrowstyle=style["arrowstyle"],
+                linestyle=style["linestyle"],
+                connectionstyle="arc3,rad=0.12",
+                mutation_scale=16,
+                linewidth=1.3,
+                color="#1f4e79" if min(lags) == 0 else "#444444",
+                shrinkA=20,
+                shrinkB=20,
+            )
+        )
+        mx = 0.55 * pos[src][0] + 0.45 * pos[dst][0] + 0.06 * (pos[dst][1] - pos[src][1])
+        my = 0.55 * pos[src][1] + 0.45 * pos[dst][1] - 0.06 * (pos[dst][0] - pos[src][0])
+        ax.text(
+            mx,
+            my,
+            ",".join(str(lag) for lag in sorted(lags)),
+            fontsize=8,
+            ha="center",
+            va="center",
+            bbox={"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none"},
+        )
+    for name, (x, y) in pos.items():
+        colour = "#f4b183" if name == treatment else "#a9d18e" if name == outcome else "#dde6f2"
+        ax.text(
+            x,
+            y,
+            name,
+            ha="center",
+            va="center",
+            fontsize=9,
+            zorder=3,
+            bbox={"boxstyle": "round,pad=0.35", "fc": colour, "ec": "#555555"},
+        )
+        if name in selfs:
+            lags = ",".join(str(lag) for lag in sorted(selfs[name]))
+            ax.text(x, y - 0.13, f"auto: {lags}", ha="center", fontsize=7, color="#666666")
+    ax.set_title("time-series graph: labels are lags (0 = same time step, blue)", fontsize=9)
+    ax.set_xlim(-1.35, 1.35)
+    ax.set_ylim(-1.35, 1.35)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", bbox_inches="tight")
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def draw_horizon_png(
+    horizons: list[tuple[int, float, float, float]], *, treatment: str, outcome: str
+) -> bytes:
+    """The effect of T(t) on Y(t + h) over h, with its 95% intervals."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6, 3.2), dpi=110)
+    hs = [h for h, *_ in horizons]
+    ax.fill_between(
+        hs,
+        [lo for _, _, lo, _ in horizons],
+        [hi for *_, hi in horizons],
+        color="#8fb3d9",
+        alpha=0.5,
+        label="95% interval",
+    )
+    ax.plot(hs, [e for _, e, _, _ in horizons], marker="o", color="#1f4e79", label="effect")
+    ax.axhline(0, color="#444444", linewidth=0.8)
+    ax.set_xlabel("horizon h (time steps after the change)", fontsize=9)
+    ax.set_ylabel(f"effect on {outcome}(t+h)", fontsize=9)
+    ax.set_title(f"effect of a unit change of {treatment}(t)", fontsize=9)
+    ax.set_xticks(hs)
+    ax.legend(fontsize=8, frameon=False)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    return buffer.getvalue()

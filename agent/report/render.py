@@ -16,7 +16,13 @@ import jinja2
 
 from agent.llm.base import LLMClient
 from agent.report.diagnostics import ESTIMAND_WORDS, as_dict, contrasts_sentence, sections
-from agent.report.figures import draw_cate_png, draw_graph_png
+from agent.report.figures import (
+    draw_cate_png,
+    draw_graph_png,
+    draw_horizon_png,
+    draw_series_graph_png,
+)
+from agent.report.markdown import cells, code, md_text
 from agent.report.outdir import (  # noqa: F401  (check_out_dir, choose_out_dir: imported from here)
     check_out_dir,
     choose_out_dir,
@@ -54,6 +60,8 @@ def headline(state: AnalysisState) -> str:
             f"Discovery-only analysis (no treatment or outcome given): {len(graph.nodes)} "
             f"variables, {len(graph.edges)} edges, {directed} of them directed."
         )
+    if state.effect_over_time is not None:
+        return series_sentence(state)
     ident, effect = state.identification, state.effect
     if ident is not None and ident.status == "not_identified":
         return (
@@ -89,6 +97,23 @@ def headline(state: AnalysisState) -> str:
         text += " The interval includes zero: the data do not distinguish this effect from none."
     if ident is not None and ident.questions and effect.possible_effects:
         text += " " + depends_sentence(ident, effect)
+    if state.critique:
+        text += " " + critique_sentence(state)
+    return text
+
+
+def series_sentence(state: AnalysisState) -> str:
+    """The headline of an effect over time: the largest effect, its horizon, the method."""
+    effect = state.effect_over_time
+    peak = effect.peak
+    last = effect.horizons[-1].h
+    text = (
+        f"A unit change of {effect.treatment} at time t changes {effect.outcome} at t + h by at "
+        f"most {fmt(peak.estimate)} (at h = {peak.h}; 95% CI {fmt(peak.ci_low)} to "
+        f"{fmt(peak.ci_high)}) over h = 0..{last}, by the {effect.method}."
+    )
+    if peak.ci_low <= 0 <= peak.ci_high:
+        text += " The interval includes zero: the data do not distinguish it from no effect."
     if state.critique:
         text += " " + critique_sentence(state)
     return text
@@ -223,15 +248,19 @@ def heterogeneity_note(effect: EffectEstimate | None) -> str | None:
     )
 
 
-def _environment() -> jinja2.Environment:
+def _environment(markdown: bool = False) -> jinja2.Environment:
+    """HTML autoescapes; Markdown escapes every `{{ value }}` (`agent.report.markdown`)."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         autoescape=jinja2.select_autoescape(["html.j2"]),
+        finalize=md_text if markdown else None,
     )
     env.filters["num"] = fmt
+    env.filters["code"] = code
+    env.filters["cells"] = cells
     return env
 
 
@@ -241,6 +270,7 @@ def view(
     narrative: str | None,
     warnings: list[str],
     cate_png: bytes | None = None,
+    horizon_png: bytes | None = None,
 ) -> dict[str, Any]:
     timings: dict[str, float] = {}
     for record in state.trail:
@@ -254,6 +284,7 @@ def view(
         "total_seconds": sum(timings.values()),
         "max_rounds": MAX_ROUNDS,
         "graph_png_b64": base64.b64encode(png).decode("ascii") if png else None,
+        "horizon_png_b64": base64.b64encode(horizon_png).decode("ascii") if horizon_png else None,
         "cate_png_b64": base64.b64encode(cate_png).decode("ascii") if cate_png else None,
         "selection": selection_rows(state.effect),
         "heterogeneity_note": heterogeneity_note(state.effect),
@@ -309,8 +340,18 @@ def write_report(
     with staged_folder(out) as staging:
         png = None
         if state.graph is not None and state.graph.nodes:
-            png = draw_graph_png(state.graph, treatment=state.treatment, outcome=state.outcome)
+            draw = draw_series_graph_png if state.request.time else draw_graph_png
+            png = draw(state.graph, treatment=state.treatment, outcome=state.outcome)
             (staging / "graph.png").write_bytes(png)
+        horizon_png = None
+        if state.effect_over_time is not None:
+            e = state.effect_over_time
+            horizon_png = draw_horizon_png(
+                [(h.h, h.estimate, h.ci_low, h.ci_high) for h in e.horizons],
+                treatment=e.treatment,
+                outcome=e.outcome,
+            )
+            (staging / "effect_over_time.png").write_bytes(horizon_png)
         files: dict[str, str] = {}
         cate = (artifacts or {}).get("cate")
         cate_png = cate_figure(state, cate)
@@ -324,17 +365,18 @@ def write_report(
         extra = [as_dict(section) for section in sections(state, figures)]
         for name, data in figures.items():
             (staging / name).write_bytes(data)
-        env, context = _environment(), view(state, png, narrative, warnings, cate_png)
+        context = view(state, png, narrative, warnings, cate_png, horizon_png)
         context["sections"] = extra
         context["figures_b64"] = {
             name: base64.b64encode(data).decode("ascii") for name, data in figures.items()
         }
         context["llm_label"] = f"{llm.backend}:{llm.model}" if llm.model else llm.backend
         (staging / "report.md").write_text(
-            env.get_template("report.md.j2").render(**context), encoding="utf-8"
+            _environment(markdown=True).get_template("report.md.j2").render(**context),
+            encoding="utf-8",
         )
         (staging / "report.html").write_text(
-            env.get_template("report.html.j2").render(**context), encoding="utf-8"
+            _environment().get_template("report.html.j2").render(**context), encoding="utf-8"
         )
         files.update({"markdown": str(out / "report.md"), "html": str(out / "report.html")})
         result = build_result(state, llm, files)

@@ -54,8 +54,32 @@ def llm_summary(llm: LLMClient) -> dict[str, Any]:
     }
 
 
+def series_assumptions(state: AnalysisState) -> list[str]:
+    """What a lagged analysis rests on."""
+    latent = state.plan is not None and state.plan.series and state.plan.series.method == "lpcmci"
+    items = [
+        "The series is stationary over the analysed period and equally spaced; causes act "
+        f"within {state.plan.lag.max_lag if state.plan and state.plan.lag else 'the maximum'} "
+        "time step(s) (the maximum lag).",
+        "A cause precedes its effect or acts within the same time step; the future never "
+        "causes the past.",
+        "Hidden common causes are allowed (LPCMCI marks them <->)."
+        if latent
+        else "No hidden common cause of two analysed variables (causal sufficiency), and "
+        "independences in the data reflect the graph (faithfulness).",
+    ]
+    if state.effect_over_time is not None:
+        items.append(
+            "The effect over horizons is linear in the treatment: a unit change of "
+            f"{state.effect_over_time.treatment} at t has the same effect at any level."
+        )
+    return items
+
+
 def assumptions(state: AnalysisState) -> list[str]:
     """What the numbers rest on, in words, for the report and result.json."""
+    if state.request.time:
+        return series_assumptions(state)
     items = [
         "The table is a random sample from the population the question is about, and the "
         "units do not affect each other (no interference)."
@@ -168,11 +192,17 @@ def build_result(state: AnalysisState, llm: LLMClient, files: dict[str, str]) ->
     prof, graph = state.profile, state.graph
     ident, effect, crit = state.identification, state.effect, state.critique
     failed = state.failed_nodes
+    series = None
+    if state.series is not None:
+        series = state.series.model_dump(mode="json")
+        if state.effect_over_time is not None:
+            series["effect_over_time"] = state.effect_over_time.model_dump(mode="json")
     return {
         "schema_version": SCHEMA_VERSION,
         "status": "failed" if failed else "ok",
         "failed_nodes": failed,
         "mode": "effect" if state.wants_effect else "discovery",
+        "series": series,
         "input": state.input.model_dump() if state.input else None,
         "question": state.request.question,
         "steering": {
@@ -224,8 +254,13 @@ def build_result(state: AnalysisState, llm: LLMClient, files: dict[str, str]) ->
             "method": state.discovery.method,
             "nodes": list(graph.nodes),
             "edges": [e.model_dump(mode="json") for e in graph.edges],
-            "algorithm": state.discovery.params.algorithm,
-            "ci_test": state.discovery.params.ci_test,
+            # a series: the lagged method (pcmciplus, pcmci_nonlinear, varlingam, lpcmci)
+            "algorithm": state.discovery.diagnostics.get(
+                "ts_method", state.discovery.params.algorithm
+            ),
+            "ci_test": state.plan.series.test
+            if state.plan is not None and state.plan.series is not None
+            else state.discovery.params.ci_test,
             "alpha": state.discovery.params.alpha,
             "bootstrap": state.discovery.params.bootstrap,
             "source": "user"

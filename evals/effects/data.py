@@ -7,12 +7,14 @@ scorer.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from tools.errors import InputError
 from tools.types import CausalGraph, Edge
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
@@ -176,6 +178,27 @@ def orientation_matters(n: int = 5000, seed: int = 0) -> EffectCase:
         graph=g,
         truth=Truth(ate=1.0, note="true DAG: a -> t"),
     )
+
+
+def ihdp_replications() -> list[int]:
+    """The IHDP replications present under shared/data/ihdp (1-5 ship; the original has 1000)."""
+    folder = SHARED / "ihdp"
+    found = (re.fullmatch(r"ihdp_npci_(\d+)\.csv", p.name) for p in folder.glob("ihdp_npci_*.csv"))
+    return sorted(int(m.group(1)) for m in found if m)
+
+
+def check_ihdp_reps(reps: int) -> None:
+    """Refuse a replication count the shared data cannot serve, naming the ones that exist."""
+    have = ihdp_replications()
+    usable = 0  # replications 1..usable are all present
+    while usable + 1 in have:
+        usable += 1
+    if not 0 <= reps <= usable:
+        present = f"replications {', '.join(map(str, have))}" if have else "no replication"
+        raise InputError(
+            f"--ihdp-reps {reps}: only {present} exist under {SHARED / 'ihdp'}; "
+            f"pass a number from 0 to {usable}"
+        )
 
 
 def ihdp(replication: int) -> EffectCase:

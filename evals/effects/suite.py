@@ -284,6 +284,7 @@ def default_cases(ihdp_reps: int = 5) -> list[tuple[Callable[..., list[Row]], da
         (iv_rows, data.instrument(n=4000, seed=0)),
     ]
     if (data.SHARED / "ihdp").exists():
+        data.check_ihdp_reps(ihdp_reps)
         cases += [(backdoor_rows, data.ihdp(r)) for r in range(1, ihdp_reps + 1)]
     if (data.SHARED / "lalonde_nsw").exists():
         cases += [(backdoor_rows, data.lalonde(c)) for c in ("experimental", "psid", "cps")]

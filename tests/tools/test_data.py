@@ -71,10 +71,14 @@ def test_unusable_files_are_input_errors(tmp_path, content, message):
 def test_missing_and_unsupported_files(tmp_path):
     with pytest.raises(InputError, match="not found"):
         load_table(tmp_path / "nope.csv")
-    other = tmp_path / "data.xlsx"
+    other = tmp_path / "data.sav"
     other.write_text("x")
     with pytest.raises(InputError, match="unsupported"):
         load_table(other)
+    fake = tmp_path / "data.xlsx"
+    fake.write_text("x")
+    with pytest.raises(InputError, match="not an Excel workbook.*name it .csv"):
+        load_table(fake)
 
 
 def test_parquet_reads_like_csv(tmp_path):

@@ -1,0 +1,35 @@
+"""The time-series discovery suite: its cases carry their truth, and a small case is scored."""
+
+from evals.discovery.timeseries import (
+    TSRow,
+    confounded_case,
+    linear_case,
+    run_case,
+    summary_table,
+    timeseries_table,
+)
+
+
+def test_a_small_linear_case_is_scored_against_its_truth():
+    case = linear_case("small", 3, 600, seed=11)
+    assert case.truth and all(lag in (1, 2) and s != t for s, t, lag in case.truth)
+    row = run_case(case, seed=0, horizon=3)
+    assert row.method == "pcmciplus" and row.future_to_past == 0
+    assert row.f1 >= 0.8 and row.irf_max_error is not None and row.irf_max_error < 0.25
+    table = summary_table([row]) + timeseries_table([row])
+    assert "| linear_gaussian" not in table and "| small | 1 |" in table
+
+
+def test_the_hidden_series_is_left_out_of_the_table_and_the_truth():
+    case = confounded_case(seed=4, steps=300)
+    assert "hidden" not in case.frame.columns and case.latent == (("x0", "x1"),)
+    assert all("hidden" not in (s, t) for s, t, _ in case.truth)
+    assert ("x0", "x1", 1) not in case.truth and ("x1", "x0", 1) not in case.truth
+
+
+def test_summary_counts_runs_within_the_irf_tolerance():
+    rows = [
+        TSRow("k/s0", "pcmciplus", "pcmciplus", 2, 1, 1, 1.0, 0, 0.05, "a->b", 0, 1.0),
+        TSRow("k/s10", "pcmciplus", "pcmciplus", 2, 1, 0.5, 0.667, 0, 0.2, "a->b", 0, 1.0),
+    ]
+    assert "| k | 2 | 0.834 | 0.667 | 1 of 2 | 0 |" in summary_table(rows)

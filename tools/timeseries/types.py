@@ -1,0 +1,102 @@
+"""Typed results of the time-series tools (frozen, JSON-serialisable, like tools.types)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from tools.types import Frozen, ToolResult
+
+TSMethod = Literal["pcmciplus", "pcmci_nonlinear", "varlingam", "lpcmci"]
+"""PCMCI+ with ParCorr; PCMCI with a nonlinear test on a subsample; VARLiNGAM; LPCMCI."""
+
+
+class SeriesInfo(ToolResult):
+    """What validating the time column found, and how each finding was handled."""
+
+    time: str
+    unit: str | None = None
+    kind: Literal["datetime", "integer"]
+    steps: int
+    """Time points per unit after handling (the longest unit for a panel)."""
+    units: int = 1
+    step: str
+    """The regular spacing, in words (e.g. "1 day", "1")."""
+    gaps: int = 0
+    """Missing time points inserted as missing rows (the spacing is otherwise regular)."""
+    reordered: bool = False
+    dropped_units: tuple[str, ...] = ()
+    handling: tuple[str, ...] = ()
+    """One sentence per finding and what was done about it (shown in the report)."""
+
+
+class LagChoice(Frozen):
+    max_lag: int
+    rule: str
+    criteria: dict[str, int] = Field(default_factory=dict)
+
+
+class SeriesFacts(Frozen):
+    """Measured on the residuals of a linear VAR at the chosen lag."""
+
+    steps: int
+    variables: int
+    nonlinear_share: float
+    """Share of variables whose residuals depend on squared lagged values (F test, Bonferroni)."""
+    non_gaussian_share: float
+    """Share of variables whose residuals reject normality (Jarque-Bera, Bonferroni)."""
+    latent_declared: bool = False
+
+
+class SeriesChoice(Frozen):
+    method: TSMethod
+    test: Literal["parcorr", "cmiknn", "none"]
+    rule: str
+    alpha: float = 0.01
+    """Significance level of the test; for CMIknn, the fixed CMI threshold in nats."""
+    subsample: int | None = None
+    """Nonlinear test: the most recent this-many steps (per unit) are analysed."""
+    facts: SeriesFacts | None = None
+
+
+class Lagged(Frozen):
+    """A variable at t - lag (lag 0: at t)."""
+
+    name: str
+    lag: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}(t)" if self.lag == 0 else f"{self.name}(t-{self.lag})"
+
+
+class HorizonEffect(Frozen):
+    h: int
+    estimate: float
+    ci_low: float
+    ci_high: float
+    std_error: float
+    n: int
+    naive: float
+    """The unadjusted slope of Y(t + h) on T(t): what the adjustment changed."""
+    projection: float | None = None
+    """With the impulse response as the estimate: the lagged-adjustment estimate (a check)."""
+
+
+class LaggedEffect(ToolResult):
+    treatment: str
+    outcome: str
+    adjustment: tuple[Lagged, ...] = ()
+    horizons: tuple[HorizonEffect, ...] = Field(default_factory=tuple)
+    interval_method: str = "Newey-West (HAC)"
+    max_lag: int = 1
+
+    @property
+    def adjustment_labels(self) -> tuple[str, ...]:
+        return tuple(a.label for a in self.adjustment)
+
+    @property
+    def peak(self) -> HorizonEffect:
+        """The horizon with the largest effect in absolute value (the report's headline)."""
+        return max(self.horizons, key=lambda e: abs(e.estimate))
