@@ -71,6 +71,11 @@ class ProgressBar:
         if event == "start":
             self.bar.set_description(node)
             return
+        if event == "tick":  # inside a long step: say how far it is, without counting a step
+            self.bar.set_description(
+                f"{node}: {info.get('what', 'task')} {info.get('done')}/{info.get('total')}"
+            )
+            return
         self.bar.update(1)
         self.bar.set_postfix_str(f"{node} {info.get('status', '')}", refresh=True)
 
@@ -311,6 +316,7 @@ def _run(request: AnalysisRequest, ctx: RunContext, progress: bool, label: str) 
         with threadpool_limits(limits=1):
             return run_analysis(request, ctx)
     finally:
+        ctx.close()  # a Ray this run started (AGENT_EXECUTOR=ray) is shut down
         if bar is not None:
             bar.close()
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -63,6 +64,13 @@ StrictOption = Annotated[
 ]
 NoCacheOption = Annotated[bool, typer.Option("--no-cache", help="Do not use the LLM disk cache.")]
 SeedOption = Annotated[int, typer.Option(help="Seed for every random step.")]
+ExecutorOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Where fan-outs run: local (worker processes, AGENT_N_JOBS) or ray (joins "
+        "AGENT_RAY_ADDRESS, else starts a local Ray); env AGENT_EXECUTOR, default local."
+    ),
+]
 MaxRowsOption = Annotated[
     int | None,
     typer.Option(help="Analyse a seeded sample of at most this many rows (default 2000000)."),
@@ -91,16 +99,41 @@ def main() -> None:
 
 class ProgressPrinter:
     """Node progress on stderr: a transient spinner while a node runs (terminals only), then one
-    line per finished node."""
+    line per finished node. Ticks inside a long step (`discover: resample 7/20 (12 s)`) update
+    the spinner at most every `TICK_SECONDS`; off a terminal they print a line at most every
+    `LOG_TICK_SECONDS`, so a log is not flooded."""
 
     MARKS = {"ok": "[green]✓[/green]", "skipped": "[yellow]–[/yellow]", "failed": "[red]✗[/red]"}
+    TICK_SECONDS = 0.5
+    LOG_TICK_SECONDS = 15.0
 
-    def __init__(self, console: Console) -> None:
+    def __init__(self, console: Console, clock=time.monotonic) -> None:
         self.console = console
         self.status = None
+        self.clock = clock
+        self.last_tick = float("-inf")
+
+    def tick(self, node: str, info: dict) -> None:
+        """Show `node: what done/total (seconds)`; off a terminal only for steps that run long."""
+        done, total = info.get("done", 0), info.get("total", 0)
+        now = self.clock()
+        terminal = self.console.is_terminal
+        gap = self.TICK_SECONDS if terminal else self.LOG_TICK_SECONDS
+        if self.console.quiet or now - self.last_tick < gap or (not terminal and done >= total):
+            return
+        self.last_tick = now
+        text = f"{node}: {info.get('what', 'task')} {done}/{total} ({info.get('seconds', 0):.0f} s)"
+        if terminal and self.status is not None:
+            self.status.update(f"{text} …")
+        elif not terminal:
+            self.console.print(f"  {text}", highlight=False, soft_wrap=True)
 
     def __call__(self, node: str, event: str, info: dict) -> None:
+        if event == "tick":
+            self.tick(node, info)
+            return
         if event == "start":
+            self.last_tick = self.clock() - self.TICK_SECONDS  # a terminal shows the first tick
             if self.console.is_terminal:
                 self.status = self.console.status(f"{node} …")
                 self.status.start()
@@ -255,6 +288,7 @@ def analyze(
         ),
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+    executor: ExecutorOption = None,
     pairs: Annotated[
         Path | None,
         typer.Option(
@@ -298,6 +332,7 @@ def analyze(
             no_cache=no_cache,
             max_rows=max_rows,
             quiet=quiet,
+            executor=executor,
         )
         from agent.request import steering_fields  # loads the estimator registry
 
@@ -368,15 +403,17 @@ def analyze(
             batch = read_pairs(pairs)
             table = ctx.tables.table(str(data), settings.max_rows, seed)
             check_pairs(batch, [str(c) for c in table.frame.columns])
-    if pairs is not None:
-        _run_batch_cli(request, batch, out, ctx)
-        return
     from agent.report.outdir import release_out_dir
 
-    try:
+    try:  # the executor's workers (a Ray this run started) are released however it ends
+        if pairs is not None:
+            _run_batch_cli(request, batch, out, ctx)
+            return
         state = _run_cli(request, ctx)
     finally:
-        release_out_dir(claim)  # a no-op once the report is there; else the empty claim goes
+        ctx.close()
+        if pairs is None:
+            release_out_dir(claim)  # a no-op once the report is there; else the empty claim goes
     if state.report is None:
         fail(
             Console(stderr=True),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from threadpoolctl import threadpool_limits
@@ -30,6 +31,10 @@ class Settings(BaseModel):
     max_rows: int = Field(DEFAULT_MAX_ROWS, ge=100)
     n_jobs: int = Field(2, ge=1)
     """Worker processes for independent work (discovery resamples)."""
+    executor: Literal["local", "ray"] = "local"
+    """Where fan-outs run: local processes, or Ray (`tools.parallel`)."""
+    ray_address: str | None = None
+    """A running Ray cluster to join (`AGENT_RAY_ADDRESS`); None starts a local Ray."""
     quiet: bool = False
 
 
@@ -53,14 +58,19 @@ def resolve_settings(
     max_rows: int | None = None,
     n_jobs: int | None = None,
     quiet: bool = False,
+    executor: str | None = None,
     env: Mapping[str, str] | None = None,
 ) -> Settings:
     """Merge flags over environment variables (`AGENT_*`, `OPENAI_BASE_URL`) over defaults.
 
     The LLM backend: `--llm`, else `AGENT_LLM`, else `openai:<default model>` when
-    `OPENAI_API_KEY` is set, else `offline`.
+    `OPENAI_API_KEY` is set, else `offline`. The executor: `--executor`, else `AGENT_EXECUTOR`,
+    else `local`.
     """
     env = os.environ if env is None else env
+    executor = executor or env.get("AGENT_EXECUTOR") or "local"
+    if executor not in ("local", "ray"):
+        raise ConfigError(f"executor {executor!r} is not one of: local, ray (--executor)")
     # `is None`, not `or`: an explicit 0 is a bad value to refuse, not a request for the default.
     if max_rows is None:
         max_rows = _env_number(env, "AGENT_MAX_ROWS")
@@ -84,6 +94,8 @@ def resolve_settings(
         runs_dir=runs_dir or Path(env.get("AGENT_RUNS_DIR") or "runs"),
         max_rows=max_rows,
         n_jobs=n_jobs or min(2, os.cpu_count() or 1),
+        executor=executor,
+        ray_address=env.get("AGENT_RAY_ADDRESS") or None,
         quiet=quiet,
     )
 

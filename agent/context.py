@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from agent.config import Settings
 from agent.llm.base import LLMClient
+from tools.parallel import Executor, make_executor
 from tools.types import DataProfile
 
 if TYPE_CHECKING:  # pandas is loaded when a table is, not by every command that builds a context
@@ -16,7 +18,8 @@ if TYPE_CHECKING:  # pandas is loaded when a table is, not by every command that
     from tools.data import Prepared, Table
 
 ProgressFn = Callable[[str, str, dict], None]
-"""progress(node, event, info): event is "start" or "end"; info has seconds/status/summary."""
+"""progress(node, event, info): event is "start", "end" (info has seconds/status/summary) or
+"tick" inside a long step (info has done, total, what, seconds)."""
 
 
 def no_progress(node: str, event: str, info: dict) -> None:
@@ -72,6 +75,25 @@ class TableCache:
         return self._derived[key]
 
 
+class _Ticking:
+    """An executor that also reports each finished task as a progress tick (for steps whose
+    tools fan out in several maps, e.g. the estimate's nuisance and CATE fits)."""
+
+    def __init__(self, inner: Executor, tick: Callable[[int, int], None]) -> None:
+        self.inner, self.tick = inner, tick
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def map(self, fn, tasks, *, shared=None, on_done=None, prefer="processes", label="a"):
+        def both(done: int, total: int) -> None:
+            self.tick(done, total)
+            if on_done is not None:
+                on_done(done, total)
+
+        return self.inner.map(fn, tasks, shared=shared, on_done=both, prefer=prefer, label=label)
+
+
 @dataclass
 class RunContext:
     settings: Settings
@@ -85,3 +107,32 @@ class RunContext:
     """Per-run outputs too large for the state (e.g. the per-row CATE table the report writes)."""
     deadline: float | None = None
     """`time.monotonic()` by which the run should end (`--time-budget`); set by run_analysis."""
+    executor: Executor | None = None
+    """Where fan-outs run; None: built from the settings (`settings.executor`). Whoever builds the
+    context calls `close()` when the run ends (a Ray this run started is shut down)."""
+
+    def __post_init__(self) -> None:
+        if self.executor is None:
+            s = self.settings
+            self.executor = make_executor(s.executor, s.n_jobs, s.ray_address)
+
+    def close(self) -> None:
+        """Release the executor's workers."""
+        if self.executor is not None:
+            self.executor.close()
+
+    def ticker(self, node: str, what: str) -> Callable[[int, int], None]:
+        """An `on_done(done, total)` for an executor map that reports "tick" progress."""
+        start = time.perf_counter()
+
+        def tick(done: int, total: int) -> None:
+            seconds = round(time.perf_counter() - start, 1)
+            self.progress(
+                node, "tick", {"done": done, "total": total, "what": what, "seconds": seconds}
+            )
+
+        return tick
+
+    def ticking(self, node: str, what: str) -> Executor:
+        """The run's executor, reporting every finished task of `node` as a tick."""
+        return _Ticking(self.executor, self.ticker(node, what))

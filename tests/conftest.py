@@ -28,9 +28,9 @@ def one_native_thread() -> None:
 
 @pytest.fixture(autouse=True)
 def offline_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory) -> None:
-    """No test talks to a real LLM or writes the user's cache or sessions, whatever the shell has
-    set."""
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "AGENT_LLM"):
+    """No test talks to a real LLM, joins the user's Ray, or writes the user's cache or sessions,
+    whatever the shell has set."""
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "AGENT_LLM", "AGENT_EXECUTOR"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("data-home")))
@@ -42,3 +42,23 @@ def confounded_csv(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, floa
     path = tmp_path_factory.mktemp("data") / "confounded.csv"
     frame.to_csv(path, index=False)
     return path, truth.ate
+
+
+@pytest.fixture(scope="session")
+def ray_executor():
+    """One real local Ray with 2 CPUs for the whole session (started once: it takes seconds),
+    shut down at the end. Skipped, saying why, only when Ray is not installed or cannot start."""
+    from tools.errors import ConfigError
+    from tools.parallel import WARM_MODULES, RayExecutor
+
+    try:
+        import ray  # noqa: F401
+    except ImportError:
+        pytest.skip('ray is not installed (pip install -e ".[ray]")')
+    executor = RayExecutor(num_cpus=2, warm=(*WARM_MODULES, "econml.dml"))
+    try:
+        executor.ray()
+    except (ConfigError, OSError, TimeoutError) as err:
+        pytest.skip(f"a local Ray could not start: {err}")
+    yield executor
+    executor.close()

@@ -19,3 +19,16 @@ class InputError(AgentError):
 
 class ConfigError(AgentError):
     """A flag, environment variable or settings value is invalid."""
+
+
+class WorkerLost(AgentError):
+    """A worker process died (killed, out of memory, crashed in native code) on the same task
+    twice; the step that fanned out is recorded as failed (`tools.parallel`)."""
+
+    exit_code = 1
+
+
+class Cancelled(AgentError):
+    """An executor's `cancel()` was called while its tasks were outstanding."""
+
+    exit_code = 130

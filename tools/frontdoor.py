@@ -19,6 +19,7 @@ from threadpoolctl import threadpool_limits
 from tools.effects.estimation import EffectFit
 from tools.effects.nuisance import choose_families, classifier, regressor
 from tools.effects.treatment import design_matrix, naive_estimate, single_contrast_treatment
+from tools.parallel import Executor
 from tools.types import Candidate, EffectEstimate, EstimationParams
 from tools.warning_capture import captured_warnings
 
@@ -29,8 +30,10 @@ def _dml_effect(
     w: np.ndarray | None,
     discrete: bool,
     params: EstimationParams,
+    use_ray: bool = False,
 ) -> tuple[float, float, str]:
-    """ATE (or slope) of t on y adjusting for w with LinearDML: (estimate, std. error, families)."""
+    """ATE (or slope) of t on y adjusting for w with LinearDML: (estimate, std. error, families).
+    `use_ray`: EconML fits the cross-fitting folds as Ray tasks (same folds, same numbers)."""
     fam_y, fam_t, _ = choose_families(w, t, y, discrete, params)
     model_t = classifier(fam_t, params.seed) if discrete else regressor(fam_t, params.seed)
     from econml.dml import LinearDML  # econml: imported where used
@@ -41,6 +44,7 @@ def _dml_effect(
         discrete_treatment=discrete,
         cv=params.cv,
         random_state=params.seed,
+        use_ray=use_ray,
     )
     est.fit(y, t, X=None, W=w)
     inference = est.ate_inference()
@@ -61,8 +65,13 @@ def estimate_frontdoor(
     params: EstimationParams,
     categorical: tuple[str, ...] = (),
     labels: dict[str, int] | None = None,
+    executor: Executor | None = None,
 ) -> EffectFit:
-    """Effect through `mediators`: sum_j (T -> M_j) x (M_j -> Y | T, second-stage set)."""
+    """Effect through `mediators`: sum_j (T -> M_j) x (M_j -> Y | T, second-stage set). With a
+    Ray executor EconML cross-fits on Ray (`use_ray=True`)."""
+    use_ray = executor is not None and executor.kind == "ray"
+    if use_ray:
+        executor.ray()  # connected (or started) by the run, before EconML would start its own
     tdata = single_contrast_treatment(frame[treatment], labels, "front-door")
     started = time.perf_counter()
     discrete = tdata.kind == "binary"
@@ -76,8 +85,8 @@ def estimate_frontdoor(
     with threadpool_limits(limits=1), captured_warnings():
         for m in mediators:
             mv = frame[m].astype(float).to_numpy()
-            a, se_a, fam_a = _dml_effect(mv, tdata.values, w1, discrete, params)
-            b, se_b, fam_b = _dml_effect(y, mv, w2, False, params)
+            a, se_a, fam_a = _dml_effect(mv, tdata.values, w1, discrete, params, use_ray)
+            b, se_b, fam_b = _dml_effect(y, mv, w2, False, params, use_ray)
             stage1.append((a, se_a))
             stage2.append((b, se_b))
             families.append(f"{m}: {fam_a} then {fam_b}")

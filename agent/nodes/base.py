@@ -18,7 +18,7 @@ from langgraph.runtime import Runtime
 
 from agent.context import RunContext
 from agent.state import AnalysisState, NodeRecord
-from tools.errors import AgentError
+from tools.errors import AgentError, WorkerLost
 
 
 @dataclass
@@ -49,6 +49,16 @@ def node(name: str, *, needs: tuple[str, ...] = ()) -> Callable[[NodeFn], Callab
             start = time.perf_counter()
             try:
                 step = fn(state, ctx)
+            except WorkerLost as err:  # a worker died twice: this step failed, the run goes on
+                record = NodeRecord(
+                    node=name,
+                    status="failed",
+                    seconds=round(time.perf_counter() - start, 4),
+                    summary="failed",
+                    error=str(err),
+                )
+                ctx.progress(name, "end", record.model_dump())
+                return {"trail": [record]}
             except AgentError:
                 raise
             except Exception as err:  # the one place unexpected errors become a recorded failure

@@ -348,7 +348,10 @@ def critique(state: AnalysisState, ctx: RunContext) -> Step:
         inputs = _inputs(state, ctx)
         names = tuple(n for n in (*CHECKS, "subsamples") if n not in state.plan.skip_checks)
         suite = run_checks(
-            inputs, n_jobs=ctx.settings.n_jobs, names=names if state.plan.skip_checks else None
+            inputs,
+            names=names if state.plan.skip_checks else None,
+            executor=ctx.executor,
+            on_done=ctx.ticker("critique", "check"),
         )
         checks, skipped = list(suite.checks), list(suite.skipped)
         verdict_, claim_ = suite.verdict, suite.claim

@@ -73,7 +73,7 @@ def discover(state: AnalysisState, ctx: RunContext) -> Step:
                 f"discovery used a seeded sample of {len(frame):,} of {len(prepared.frame):,} "
                 "rows (the plan says why); the effect uses every row"
             )
-        params = discovery_params(state, ctx.settings.n_jobs)
+        params = discovery_params(state, ctx.executor.workers)
         key = (
             "discover",
             req.data_path,
@@ -82,7 +82,13 @@ def discover(state: AnalysisState, ctx: RunContext) -> Step:
             params.model_dump_json(),
             state.knowledge.model_dump_json() if state.knowledge else None,
         )
-        result = ctx.memo.get(key) or run_discovery(frame, params, state.knowledge)
+        result = ctx.memo.get(key) or run_discovery(
+            frame,
+            params,
+            state.knowledge,
+            executor=ctx.executor,
+            on_done=ctx.ticker("discover", "resample"),
+        )
         if req.batch_pairs:
             ctx.memo[key] = result
     graph = result.graph

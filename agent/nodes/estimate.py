@@ -119,7 +119,14 @@ def estimate(state: AnalysisState, ctx: RunContext) -> Step:
     if ident.status == "possible_effects":
         possible = tuple((p.adjustment_set, p.members, p.zero) for p in ident.possible_sets)
         effect = estimate_possible_effects(
-            prepared.frame, ident.treatment, ident.outcome, possible, params, categorical, labels
+            prepared.frame,
+            ident.treatment,
+            ident.outcome,
+            possible,
+            params,
+            categorical,
+            labels,
+            executor=ctx.ticking("estimate", "model fit"),
         )
         values = ", ".join(f"{num(p.estimate)}" for p in effect.possible_effects)
         return Step(
@@ -138,6 +145,7 @@ def estimate(state: AnalysisState, ctx: RunContext) -> Step:
             params,
             categorical,
             labels,
+            executor=ctx.ticking("estimate", "model fit"),
         )
         return _done(fit, ctx, unchanged=False)
     if ident.strategy == "iv":
@@ -174,6 +182,7 @@ def estimate(state: AnalysisState, ctx: RunContext) -> Step:
             params,
             categorical,
             labels,
+            executor=ctx.ticking("estimate", "model fit"),
         ),
     )
     if ident.questions:

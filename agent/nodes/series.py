@@ -189,6 +189,7 @@ def discover_series_step(state: AnalysisState, ctx: RunContext) -> Step:
         seed=state.request.seed,
         n_jobs=ctx.settings.n_jobs,
         budget=RESAMPLE_BUDGET,
+        executor=ctx.ticking("discover", "block half-sample"),
     )
     graph = result.graph
     lagged = result.diagnostics["lagged_edges"]

@@ -1,10 +1,11 @@
 """python -m evals.effects [--out FILE] [--ihdp-reps N] [--seed N] [--only WORDS]
 python -m evals.effects --panel [--reps N] [--cases WORDS] [--seed-base N] [--jobs N] [--out FILE]
-                                [--n ROWS] [--real | --no-real]"""
+                                [--n ROWS] [--real | --no-real] [--executor local|ray]"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -26,6 +27,12 @@ def main(argv: list[str] | None = None) -> None:
     panel.add_argument("--cases", default="", help="words; run the kinds whose name has one")
     panel.add_argument("--seed-base", type=int, default=0, help="seed base of the drawn cases")
     panel.add_argument("--jobs", type=int, default=2, help="worker processes over replications")
+    panel.add_argument(
+        "--executor",
+        choices=("local", "ray"),
+        default=os.environ.get("AGENT_EXECUTOR") or "local",
+        help="where replications run: local processes or Ray (AGENT_RAY_ADDRESS to join one)",
+    )
     panel.add_argument("--n", type=int, default=None, help="rows per table (default: drawn)")
     panel.add_argument(
         "--timeout", type=int, default=900, help="seconds before an analysis is stopped (no answer)"
@@ -55,6 +62,7 @@ def main(argv: list[str] | None = None) -> None:
             timeout=args.timeout,
             command="python -m evals.effects " + " ".join(sys.argv[1:] if argv is None else argv),
             progress=lambda line: print(line, file=sys.stderr, flush=True),
+            executor=args.executor,
         )
         text = Path(out).read_text(encoding="utf-8")
         print(text[text.index("## Overall") : text.index("## Per case")].strip())

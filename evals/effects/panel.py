@@ -7,7 +7,8 @@ and the oracle (OLS on the true adjustment set) are fitted on the same table. Re
 replications (sqrt PEHE over every row of `cate.csv`) and LaLonde NSW treated against PSID and CPS
 controls with the time order declared (ATT against the experimental interval).
 
-Each replication is a task for a process pool; the raw records go to JSONL beside the Markdown.
+Each replication is a task for an executor (local processes, or Ray with `--executor ray`); the raw
+records go to JSONL beside the Markdown.
 """
 
 from __future__ import annotations
@@ -17,8 +18,6 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ import pandas as pd
 
 from evals.effects.panel_cases import KINDS, case_seed, is_decidable, knowledge_yaml
 from evals.effects.panel_run import TIMEOUT, agent_answer, baselines, run_agent, score
+from tools.parallel import Executor, LocalExecutor, make_executor
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "results" / "effects_panel.md"
@@ -241,30 +241,32 @@ def plan_tasks(
 
 
 def run_tasks(
-    tasks: list[Task], jobs: int = 2, progress: Callable[[str], None] | None = None
+    tasks: list[Task],
+    jobs: int = 2,
+    progress: Callable[[str], None] | None = None,
+    executor: Executor | None = None,
 ) -> list[dict]:
-    """Run the tasks, in a process pool when jobs > 1 (each agent then gets 2 // jobs worker
-    processes of its own unless AGENT_N_JOBS is set, so the machine is not oversubscribed)."""
-    records: list[dict] = []
+    """Run the tasks on `executor` (None: `jobs` local worker processes; each agent then gets
+    2 // jobs worker processes of its own unless AGENT_N_JOBS is set, so the machine is not
+    oversubscribed). Records come back in task order; the progress lines follow the finished
+    count while the panel runs, and one line per record at the end."""
+    os.environ.setdefault("AGENT_N_JOBS", str(max(1, 2 // max(jobs, 1))))
+    executor = executor or LocalExecutor(jobs)
+    started = time.perf_counter()
 
-    def done(record: dict) -> None:
-        records.append(record)
+    def tick(done: int, total: int) -> None:
+        if progress:
+            progress(f"[{done}/{total}] finished ({time.perf_counter() - started:.0f} s)")
+
+    records = executor.map(_run, tasks, on_done=tick, label="panel replication")
+    for k, record in enumerate(records, 1):
         if progress:
             agent = record.get("agent") or {}
             progress(
-                f"[{len(records)}/{len(tasks)}] {record.get('kind', record.get('task'))}"
+                f"[{k}/{len(tasks)}] {record.get('kind', record.get('task'))}"
                 f"{' +tiers' if record.get('tiers') else ''} rep {record.get('rep', '')}: "
                 f"{record.get('error') or _short(agent)} ({record.get('seconds', 0):.1f} s)"
             )
-
-    if jobs <= 1:
-        for task in tasks:
-            done(_run(task))
-        return records
-    os.environ.setdefault("AGENT_N_JOBS", str(max(1, 2 // jobs)))
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
-        for future in as_completed([pool.submit(_run, task) for task in tasks]):
-            done(future.result())
     return records
 
 
@@ -299,13 +301,20 @@ def run_panel(
     variants: tuple[bool, ...] = (False, True),
     command: str = "python -m evals.effects --panel",
     progress: Callable[[str], None] | None = None,
+    executor: str = "local",
 ) -> list[dict]:
-    """Run the panel, write the Markdown to `out` and the raw records beside it (.jsonl)."""
+    """Run the panel, write the Markdown to `out` and the raw records beside it (.jsonl).
+    `executor`: `local` (`jobs` processes) or `ray` (joins AGENT_RAY_ADDRESS, else a local Ray
+    with `jobs` CPUs)."""
     from evals.effects.panel_report import markdown
 
     tasks = plan_tasks(reps, words, seed_base, n, real, ihdp_reps, timeout, variants)
     started = time.perf_counter()
-    records = run_tasks(tasks, jobs, progress)
+    runner = make_executor(executor, jobs, os.environ.get("AGENT_RAY_ADDRESS"))
+    try:
+        records = run_tasks(tasks, jobs, progress, runner)
+    finally:
+        runner.close()
     wall = time.perf_counter() - started
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -182,6 +182,7 @@ def small_csv(tmp_path):
         (["{small}", "--context", "region"], "--context 'region' is not an analysed column"),
         (["{small}", "--algorithm", "cdnod"], "needs a domain/regime/time column"),
         (["{small}", "--drop", "agee"], "--drop column 'agee' is not a column; did you mean 'age'"),
+        (["{small}", "--executor", "spark"], "executor 'spark' is not one of: local, ray"),
         (
             ["{small}", "--treatment", "treat", "--outcome", "income", "--drop", "treat"],
             "--drop names 'treat'",

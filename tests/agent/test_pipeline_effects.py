@@ -21,7 +21,7 @@ from tools.types import DiscoveryResult
 
 
 def declare(monkeypatch, declared):
-    def fake_discovery(frame, params, knowledge):
+    def fake_discovery(frame, params, knowledge, **run):  # run: executor, on_done
         return DiscoveryResult(method="declared graph (test)", graph=declared, params=params)
 
     monkeypatch.setattr(discover_node, "run_discovery", fake_discovery)

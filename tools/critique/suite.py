@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 from threadpoolctl import threadpool_limits
@@ -37,6 +37,8 @@ from tools.critique.refuters import (
 from tools.critique.verdict import claim, verdict
 from tools.errors import InputError
 from tools.falsification import graph_plausibility, implausible_edges
+from tools.parallel import Executor, LocalExecutor
+from tools.parallel.base import OnDone
 from tools.types import (
     CausalGraph,
     CheckResult,
@@ -185,29 +187,39 @@ def _timed(
     return result, time.perf_counter() - start
 
 
+def _check_task(task: tuple[str, Any], inputs: CritiqueInputs) -> tuple[Any, float]:
+    """One check, or one half-sample refit, as an executor task (`inputs` is shared)."""
+    kind, arg = task
+    if kind == "half":
+        refit = inputs.refitter()
+        return _timed(lambda i: refit(i.frame.iloc[arg], i.effect.treatment, ()), inputs)
+    return _timed(CHECKS[arg], inputs)
+
+
 def run_checks(
-    inputs: CritiqueInputs, n_jobs: int = 2, names: tuple[str, ...] | None = None
+    inputs: CritiqueInputs,
+    n_jobs: int = 2,
+    names: tuple[str, ...] | None = None,
+    *,
+    executor: Executor | None = None,
+    on_done: OnDone | None = None,
 ) -> CheckSuite:
-    """Run the checks concurrently (threads: the fits release the GIL in their numeric kernels;
-    each worker's OpenMP is limited to one thread so workers do not oversubscribe the cores).
-    The half-sample refits are separate tasks, so the longest check does not run alone."""
+    """Run the checks concurrently on `executor` (None: `n_jobs` local threads: the fits release
+    the GIL in their numeric kernels; each worker's OpenMP is limited to one thread so workers do
+    not oversubscribe the cores). The half-sample refits are separate tasks, so the longest check
+    does not run alone; the inputs go to the workers once."""
     if inputs.effect.status == "possible_effects":
         return run_possible(inputs)
     chosen = [n for n in CHECKS if names is None or n in names]
     halves = half_samples(len(inputs.frame), inputs.params.seed, inputs.resamples)
-    refit = inputs.refitter()
-    with ThreadPoolExecutor(max_workers=max(1, n_jobs)) as pool:
-        half_futures = [
-            pool.submit(
-                _timed,
-                lambda i, rows=rows: refit(i.frame.iloc[rows], i.effect.treatment, ()),
-                inputs,
-            )
-            for rows in (halves if names is None or "subsamples" in names else [])
-        ]
-        futures = {n: pool.submit(_timed, CHECKS[n], inputs) for n in chosen}
-        outcomes = {n: f.result() for n, f in futures.items()}
-        fits = [f.result() for f in half_futures]
+    halves = halves if names is None or "subsamples" in names else []
+    tasks = [("half", rows) for rows in halves] + [("check", n) for n in chosen]
+    executor = executor or LocalExecutor(max(1, n_jobs))
+    done = executor.map(
+        _check_task, tasks, shared=inputs, on_done=on_done, prefer="threads", label="check"
+    )
+    fits = done[: len(halves)]
+    outcomes = dict(zip(chosen, done[len(halves) :], strict=True))
     if fits:
         failed = [r for r, _ in fits if isinstance(r, str)]
         result = failed[0] if failed else subsample_checks(inputs.effect, [r for r, _ in fits])

@@ -42,6 +42,7 @@ from tools.effects.treatment import (
 )
 from tools.errors import InputError
 from tools.numbers import num
+from tools.parallel import Executor
 from tools.types import (
     Candidate,
     EffectEstimate,
@@ -76,6 +77,7 @@ def _cate(
     keep: np.ndarray,
     x_all: np.ndarray,
     params: EstimationParams,
+    executor: Executor | None,
     kind: str,
     warnings: list[str],
 ) -> tuple[str, list[Candidate], dict, np.ndarray, np.ndarray | None]:
@@ -97,7 +99,7 @@ def _cate(
         names = ("linear_dml",)
         warnings.append("no effect modifiers: a constant effect, no CATE selection")
     if len(names) > 1:
-        selection = select_cate(names, nu, keep, params.seed, params.n_jobs)
+        selection = select_cate(names, nu, keep, params.seed, params.n_jobs, executor)
         chosen, candidates = selection.chosen, selection.candidates
         diagnostics.update(selection.diagnostics)
     else:
@@ -130,10 +132,12 @@ def estimate_effect(
     labels: dict[str, int] | None = None,
     *,
     summary: bool = True,
+    executor: Executor | None = None,
 ) -> EffectFit:
     """The effect of `treatment` on `outcome` adjusting for `adjustment`: the headline ATE and
     ATT with 95% intervals on the rows with overlap, and (with `summary`) the per-row CATE of
-    the candidate chosen out of sample, for every row."""
+    the candidate chosen out of sample, for every row. The fits run on `executor` (None:
+    `params.n_jobs` local threads)."""
     started = time.perf_counter()
     if labels is None and params.labels is not None:
         labels = dict(params.labels)
@@ -148,7 +152,7 @@ def estimate_effect(
     check_groups(tdata, treatment)
     warnings: list[str] = []
     with captured_warnings() as caught:
-        nu = cross_fit(x, tdata, y, params)
+        nu = cross_fit(x, tdata, y, params, executor)
     keep = np.ones(len(y), dtype=bool)
     trimming: Trimming | None = None
     overlap: OverlapSummary | None = None
@@ -184,7 +188,7 @@ def estimate_effect(
         nu_x = with_modifiers(nu, cols)
         with captured_warnings() as caught_cate:
             chosen, candidates, diagnostics, cate, intervals = _cate(
-                nu_x, keep, nu_x.x, params, tdata.kind, warnings
+                nu_x, keep, nu_x.x, params, executor, tdata.kind, warnings
             )
             scores = [c.score for c in candidates if c.score is not None]
             test = test_heterogeneity(
@@ -300,11 +304,12 @@ def estimate_ate(
     adjustment: tuple[str, ...],
     params: EstimationParams,
     categorical: tuple[str, ...] = (),
+    executor: Executor | None = None,
 ) -> EffectEstimate:
     """The headline ATE with its interval and nothing else (no CATE selection or summary): the
     cheap refit refuters call. With `params.families` fixed it fits one family per nuisance."""
     return estimate_effect(
-        frame, treatment, outcome, adjustment, params, categorical, summary=False
+        frame, treatment, outcome, adjustment, params, categorical, summary=False, executor=executor
     ).effect
 
 
@@ -317,6 +322,7 @@ def estimate_possible_effects(
     categorical: tuple[str, ...] = (),
     labels: dict[str, int] | None = None,
     progress: Callable[[str], None] | None = None,
+    executor: Executor | None = None,
 ) -> EffectEstimate:
     """IDA-style: the effect under each distinct adjustment set of an equivalence class, one
     headline fit per set; no single number is reported."""
@@ -337,7 +343,7 @@ def estimate_possible_effects(
                 )
             )
             continue
-        fit = estimate_ate(frame, treatment, outcome, adjustment, params, categorical)
+        fit = estimate_ate(frame, treatment, outcome, adjustment, params, categorical, executor)
         if params.families is None:
             # the families chosen for the first set serve the others: one selection, not one
             # per set

@@ -14,7 +14,6 @@ the controls weighted toward the treated.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +37,7 @@ from tools.effects.families import (
     regressor,
 )
 from tools.effects.treatment import TreatmentData
+from tools.parallel import Executor, LocalExecutor
 from tools.types import EstimationParams
 from tools.warning_capture import captured_warnings
 
@@ -140,6 +140,14 @@ def _fit_predict(
     return fitted, out
 
 
+def _fit_job(job: tuple, shared: tuple) -> tuple[Any, np.ndarray]:
+    """One (nuisance, family, fold) fit as an executor task; `shared` = (x, t, y)."""
+    _, _, _, train, val, target, model, proba = job
+    x, t, y = shared
+    with threadpool_limits(limits=1):
+        return _fit_predict(x, t if target == "t" else y, train, val, model, proba)
+
+
 def _cross_predict(
     x: np.ndarray,
     treatment: TreatmentData,
@@ -147,9 +155,13 @@ def _cross_predict(
     splits: list[tuple[np.ndarray, np.ndarray]],
     choices: dict[str, tuple[str, ...]],
     seed: int,
-    n_jobs: int,
+    executor: Executor,
 ) -> tuple[dict[tuple[str, str], np.ndarray], dict[tuple[str, str], list[Any]]]:
-    """Out-of-fold predictions of every (nuisance, family) in `choices` on the rows of `x`."""
+    """Out-of-fold predictions of every (nuisance, family) in `choices` on the rows of `x`.
+
+    Each fit is one task; x, t and y go to the workers once. A local executor runs the fits in
+    threads (sklearn releases the GIL; measured faster than worker processes, which must ship
+    every fitted model back)."""
     t = treatment.values
     n = len(y)
     jobs = []
@@ -158,23 +170,16 @@ def _cross_predict(
             _, _, model = _task(key, family, treatment.discrete, seed)
             for fold, (train, val) in enumerate(splits):
                 if key == "t":
-                    jobs.append((key, family, fold, train, val, t, model, treatment.discrete))
+                    jobs.append((key, family, fold, train, val, "t", model, treatment.discrete))
                 elif key == "y":
-                    jobs.append((key, family, fold, train, val, y, model, False))
+                    jobs.append((key, family, fold, train, val, "y", model, False))
                 else:
                     arm = train[t[train] == int(key[1:])]
-                    jobs.append((key, family, fold, arm, val, y, model, False))
-
-    def run(job: tuple) -> tuple[Any, np.ndarray]:
-        _, _, _, train, val, target, model, proba = job
-        return _fit_predict(x, target, train, val, model, proba)
-
+                    jobs.append((key, family, fold, arm, val, "y", model, False))
     with threadpool_limits(limits=1), captured_warnings():
-        if n_jobs > 1 and len(jobs) > 1:
-            with ThreadPoolExecutor(max_workers=n_jobs) as pool:
-                results = list(pool.map(run, jobs))
-        else:
-            results = [run(j) for j in jobs]
+        results = executor.map(
+            _fit_job, jobs, shared=(x, t, y), prefer="threads", label="nuisance fit"
+        )
     preds: dict[tuple[str, str], np.ndarray] = {}
     models: dict[tuple[str, str], list[Any]] = {}
     for job, (fitted, out) in zip(jobs, results, strict=True):
@@ -203,14 +208,14 @@ def _screened(
     splits: list[tuple[np.ndarray, np.ndarray]],
     choices: dict[str, tuple[str, ...]],
     seed: int,
-    n_jobs: int,
+    executor: Executor,
 ) -> tuple[dict[tuple[str, str], np.ndarray], dict[tuple[str, str], list[Any]]]:
     """`_cross_predict` with families that lose clearly on the first fold dropped (`choices`
     is updated in place to the survivors)."""
     if all(len(f) == 1 for f in choices.values()) or len(splits) < 3:
-        return _cross_predict(x, treatment, y, splits, choices, seed, n_jobs)
+        return _cross_predict(x, treatment, y, splits, choices, seed, executor)
     first, rest = splits[:1], splits[1:]
-    preds, models = _cross_predict(x, treatment, y, first, choices, seed, n_jobs)
+    preds, models = _cross_predict(x, treatment, y, first, choices, seed, executor)
     val = first[0][1]
     mask = np.zeros(len(y), dtype=bool)
     mask[val] = True
@@ -227,7 +232,7 @@ def _screened(
             if f in CHEAP or diff.mean() <= SCREEN_Z * se:
                 keep.append(f)
         choices[key] = tuple(keep)
-    more, more_models = _cross_predict(x, treatment, y, rest, choices, seed, n_jobs)
+    more, more_models = _cross_predict(x, treatment, y, rest, choices, seed, executor)
     out_p, out_m = {}, {}
     for k, pred in more.items():
         pred[val] = preds[k][val]
@@ -326,9 +331,15 @@ def fixed_families(treatment: TreatmentData, params: EstimationParams) -> dict[s
 
 
 def cross_fit(
-    x: np.ndarray | None, treatment: TreatmentData, y: np.ndarray, params: EstimationParams
+    x: np.ndarray | None,
+    treatment: TreatmentData,
+    y: np.ndarray,
+    params: EstimationParams,
+    executor: Executor | None = None,
 ) -> Nuisances:
-    """Choose each nuisance's family (unless fixed) and cross-fit them all on every row."""
+    """Choose each nuisance's family (unless fixed) and cross-fit them all on every row; the
+    fits run on `executor` (None: `params.n_jobs` local threads)."""
+    executor = executor or LocalExecutor(params.n_jobs)
     n = len(y)
     x = np.zeros((n, 1)) if x is None else x
     keys = nuisance_keys(treatment)
@@ -353,7 +364,7 @@ def cross_fit(
             sub_splits,
             dict.fromkeys(keys, tried),
             params.seed,
-            params.n_jobs,
+            executor,
         )
         fixed = {}
         for key in keys:
@@ -367,7 +378,7 @@ def cross_fit(
     choices = {k: ((fixed[k],) if fixed else tried) for k in keys}
     if att_family and att_family not in choices.get("y0", ()):
         choices["y0"] = (*choices["y0"], att_family)
-    preds, models = _screened(x, treatment, y, splits, choices, params.seed, params.n_jobs)
+    preds, models = _screened(x, treatment, y, splits, choices, params.seed, executor)
     families: dict[str, str] = {}
     for key in keys:
         if fixed:

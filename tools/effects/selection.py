@@ -11,7 +11,6 @@ best there; the rest are scored on every fold and the lowest loss wins. Selectio
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +21,7 @@ from tools.effects.cate import LABELS, fit_cate
 from tools.effects.nuisance import Nuisances
 from tools.errors import InputError
 from tools.numbers import num
+from tools.parallel import Executor, LocalExecutor
 from tools.types import Candidate
 from tools.warning_capture import captured_warnings
 
@@ -40,11 +40,45 @@ def _row_loss(tau: np.ndarray, y_res: np.ndarray, t_res: np.ndarray) -> np.ndarr
     return (y_res - np.sum(t_res * tau, axis=1)) ** 2
 
 
+@dataclass(frozen=True)
+class _Scoring:
+    """What every scoring task reads (sent to the workers once)."""
+
+    nu: Nuisances
+    rows: np.ndarray
+    y_res: np.ndarray
+    t_res: np.ndarray
+    fold: np.ndarray
+    seed: int
+
+
+def _score(job: tuple[str, int], s: _Scoring) -> np.ndarray | str:
+    """Held-out R-loss of candidate `name` on fold `f` (a message when it cannot be fitted)."""
+    name, f = job
+    val = s.fold == f
+    if name == "t_learner":
+        tau = s.nu.mu[s.rows][val][:, 1:] - s.nu.mu[s.rows][val][:, [0]]
+        return _row_loss(tau, s.y_res[val], s.t_res[val])
+    try:
+        with threadpool_limits(limits=1):
+            model = fit_cate(name, s.nu, s.rows[~val], s.seed)
+            return _row_loss(model.predict(s.nu.x[s.rows][val]), s.y_res[val], s.t_res[val])
+    except (ValueError, np.linalg.LinAlgError) as err:
+        return f"{type(err).__name__}: {err}".splitlines()[0]
+
+
 def select_cate(
-    names: tuple[str, ...], nu: Nuisances, keep: np.ndarray, seed: int, n_jobs: int = 2
+    names: tuple[str, ...],
+    nu: Nuisances,
+    keep: np.ndarray,
+    seed: int,
+    n_jobs: int = 2,
+    executor: Executor | None = None,
 ) -> SelectionResult:
-    """Score `names` out of sample on the kept rows and pick the lowest R-loss."""
+    """Score `names` out of sample on the kept rows and pick the lowest R-loss; the fits run on
+    `executor` (None: `n_jobs` local threads)."""
     started = time.perf_counter()
+    executor = executor or LocalExecutor(n_jobs)
     rows = np.flatnonzero(keep)
     if len(rows) > SELECTION_MAX_ROWS:
         rng = np.random.default_rng([seed, 7])
@@ -53,24 +87,13 @@ def select_cate(
     t_res = nu.residual_t()[rows]
     fold = nu.fold_of[rows]
     folds = [f for f in range(nu.folds) if (fold == f).any() and (fold != f).any()]
-
-    def score(name: str, f: int) -> np.ndarray | str:
-        val = fold == f
-        if name == "t_learner":
-            tau = nu.mu[rows][val][:, 1:] - nu.mu[rows][val][:, [0]]
-            return _row_loss(tau, y_res[val], t_res[val])
-        try:
-            model = fit_cate(name, nu, rows[~val], seed)
-            return _row_loss(model.predict(nu.x[rows][val]), y_res[val], t_res[val])
-        except (ValueError, np.linalg.LinAlgError) as err:
-            return f"{type(err).__name__}: {err}".splitlines()[0]
+    scoring = _Scoring(nu, rows, y_res, t_res, fold, seed)
 
     def run(jobs: list[tuple[str, int]]) -> list[np.ndarray | str]:
         with threadpool_limits(limits=1), captured_warnings():
-            if n_jobs > 1 and len(jobs) > 1:
-                with ThreadPoolExecutor(max_workers=n_jobs) as pool:
-                    return list(pool.map(lambda j: score(*j), jobs))
-            return [score(*j) for j in jobs]
+            return executor.map(
+                _score, jobs, shared=scoring, prefer="threads", label="CATE candidate fit"
+            )
 
     losses: dict[str, dict[int, np.ndarray]] = {n: {} for n in names}
     failures: dict[str, str] = {}

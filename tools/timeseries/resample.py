@@ -22,6 +22,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from tools.parallel import Executor, LocalExecutor
 from tools.timeseries.discovery import Link
 
 MIN_RESAMPLES = 4
@@ -74,6 +75,12 @@ def count_resamples(one_search_seconds: float, budget: float) -> int:
     return 0 if fits < MIN_RESAMPLES else min(MAX_RESAMPLES, fits)
 
 
+def _half_sample_search(task: tuple[list[np.ndarray], int], search: Callable) -> list[Link]:
+    """One block half-sample's search as an executor task (the search is shared)."""
+    blocks, seed = task
+    return search(blocks, seed)
+
+
 def edge_confidence(
     search: Callable[[list[np.ndarray], int], list[Link]],
     units: list[np.ndarray],
@@ -81,18 +88,23 @@ def edge_confidence(
     resamples: int,
     seed: int,
     n_jobs: int = 1,
+    executor: Executor | None = None,
 ) -> tuple[dict[tuple[int, int, int, str], tuple[float, float]], Counter, float]:
-    """Run `search(blocks, seed)` on `resamples` block half-samples (seeded, in parallel); return
-    (adjacency share, exact-mark share) by link key, the adjacency counts, and seconds."""
-    from joblib import Parallel, delayed
-
+    """Run `search(blocks, seed)` on `resamples` block half-samples (seeded, on `executor`; None:
+    `n_jobs` local threads); return (adjacency share, exact-mark share) by link key, the
+    adjacency counts, and seconds."""
     start = time.perf_counter()
     rngs = np.random.default_rng(seed).spawn(resamples)
     draws = [block_halfsample(units, max_lag, rng) for rng in rngs]
     # threads: a worker process would import numpy, scipy and tigramite first (seconds on a
     # loaded machine); the tests spend much of their time in numpy, which releases the GIL
-    results = Parallel(n_jobs=min(n_jobs, resamples) or 1, prefer="threads")(
-        delayed(search)(blocks, seed + k) for k, blocks in enumerate(draws)
+    executor = executor or LocalExecutor(min(n_jobs, resamples) or 1)
+    results = executor.map(
+        _half_sample_search,
+        [(blocks, seed + k) for k, blocks in enumerate(draws)],
+        shared=search,
+        prefer="threads",
+        label="block half-sample",
     )
     adjacency: Counter = Counter()
     exact: Counter = Counter()

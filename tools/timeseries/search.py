@@ -8,6 +8,7 @@ from functools import partial
 
 import numpy as np
 
+from tools.parallel import Executor
 from tools.timeseries.discovery import Link, discover_links, links_to_graph
 from tools.timeseries.prepare import Series
 from tools.timeseries.resample import confidence_for, count_resamples, edge_confidence
@@ -46,10 +47,12 @@ def discover_series(
     n_jobs: int = 1,
     budget: float = 8.0,
     resamples: int | None = None,
+    executor: Executor | None = None,
 ) -> DiscoveryResult:
     """Lagged and contemporaneous edges with lag, strength and resample confidence.
 
-    `resamples` None: as many as fit in `budget` seconds (see `count_resamples`); 0: none."""
+    `resamples` None: as many as fit in `budget` seconds (see `count_resamples`); 0: none. The
+    half-samples run on `executor` (None: `n_jobs` local threads)."""
     search = partial(
         _search, names=series.names, choice=choice, max_lag=max_lag, knowledge=knowledge
     )
@@ -63,7 +66,7 @@ def discover_series(
     seconds = 0.0
     if count:
         shares, adjacency, seconds = edge_confidence(
-            search, units, max_lag, count, seed, n_jobs=n_jobs
+            search, units, max_lag, count, seed, n_jobs=n_jobs, executor=executor
         )
         confidence = confidence_for(links, shares, adjacency, count)
     else:
