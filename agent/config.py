@@ -15,6 +15,7 @@ from tools.errors import ConfigError
 
 DEFAULT_MAX_ROWS = 2_000_000
 DEFAULT_LLM_TIMEOUT = 60.0
+RAY_MIN_SECONDS = 20.0
 
 
 class Settings(BaseModel):
@@ -34,6 +35,9 @@ class Settings(BaseModel):
     executor: Literal["local", "ray"] = "local"
     """Where fan-outs run: local processes, or Ray (`tools.parallel`)."""
     ray_address: str | None = None
+    ray_min_seconds: float = Field(20.0, ge=0)
+    """A fan-out goes to Ray only when its work (timed on its first task) is at least this many
+    seconds; smaller ones run on this machine (env AGENT_RAY_MIN_SECONDS; 0: always Ray)."""
     """A running Ray cluster to join (`AGENT_RAY_ADDRESS`); None starts a local Ray."""
     quiet: bool = False
 
@@ -96,8 +100,16 @@ def resolve_settings(
         n_jobs=n_jobs or min(2, os.cpu_count() or 1),
         executor=executor,
         ray_address=env.get("AGENT_RAY_ADDRESS") or None,
+        ray_min_seconds=_ray_min_seconds(env),
         quiet=quiet,
     )
+
+
+def _ray_min_seconds(env: Mapping[str, str]) -> float:
+    value = _env_number(env, "AGENT_RAY_MIN_SECONDS", float)
+    if value is not None and value < 0:
+        raise ConfigError(f"AGENT_RAY_MIN_SECONDS must be 0 or more seconds (got {value})")
+    return RAY_MIN_SECONDS if value is None else value
 
 
 NATIVE_THREAD_VARIABLES = (

@@ -114,7 +114,7 @@ class RunContext:
     def __post_init__(self) -> None:
         if self.executor is None:
             s = self.settings
-            self.executor = make_executor(s.executor, s.n_jobs, s.ray_address)
+            self.executor = make_executor(s.executor, s.n_jobs, s.ray_address, s.ray_min_seconds)
 
     def close(self) -> None:
         """Release the executor's workers."""

@@ -129,9 +129,15 @@ def markdown(runs: dict[str, list[dict]], args, command: str, identical: bool, t
         f"true total effect {truth.ate:.4f}. Graph, identification, effect and critique "
         f"identical in every run and mode (timings aside): **{'yes' if identical else 'NO'}**.",
         "",
-        "Reading: `ray` pays Ray's start (and shutdown) inside the run, in the first step that "
-        "sends tasks (here the estimate); `ray (joined)` pays only the driver's connection, "
-        "plus what every Ray run pays: fresh worker processes per job that import scikit-learn and "
+        "`ray` and `ray (joined)` use the default dispatch rule: a fan-out goes to Ray only "
+        "when its first task shows at least AGENT_RAY_MIN_SECONDS (20 s) of work, else it runs on "
+        "the local executor; the `every fan-out` modes set AGENT_RAY_MIN_SECONDS=0 and show what "
+        "Ray itself costs at this size.",
+        "",
+        "Reading (every fan-out): `ray` pays Ray's start (and shutdown) inside the run, in the "
+        "first step that sends tasks (here the estimate); `ray (joined)` pays only the driver's "
+        "connection, plus what every Ray run pays: fresh worker processes per job that import "
+        "scikit-learn and "
         "causal-learn before their first task (started at once, in the background, but on 2 "
         "cores they compete with the driver). The steps after that run at Ray's speed. The load "
         "average column says how busy the machine was (other work on the same cores).",
@@ -153,7 +159,14 @@ def main() -> None:
     # our own token for the joined Ray (Ray >= 2.59 authenticates local clusters by default)
     env = {**os.environ, "AGENT_N_JOBS": str(args.cpus)}
     joined_env = {**env, "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": secrets.token_hex(16)}
-    runs: dict[str, list[dict]] = {"local": [], "ray": [], "ray (joined)": []}
+    forced = {"AGENT_RAY_MIN_SECONDS": "0"}
+    runs: dict[str, list[dict]] = {
+        "local": [],
+        "ray": [],
+        "ray (joined)": [],
+        "ray, every fan-out": [],
+        "ray (joined), every fan-out": [],
+    }
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "bench.csv"
         frame.to_csv(data, index=False)
@@ -164,11 +177,17 @@ def main() -> None:
                     ("local", "local", env),
                     ("ray", "ray", env),
                     ("ray (joined)", "ray", {**joined_env, "AGENT_RAY_ADDRESS": address}),
+                    ("ray, every fan-out", "ray", {**env, **forced}),
+                    (
+                        "ray (joined), every fan-out",
+                        "ray",
+                        {**joined_env, **forced, "AGENT_RAY_ADDRESS": address},
+                    ),
                 ):
                     out = Path(tmp) / f"{mode.replace(' ', '_')}-{rep}"
                     run = _run(data, out, truth, executor, mode_env, args.seed)
                     runs[mode].append(run)
-                    print(f"{mode:<13} rep {rep}: {run['wall']:6.1f} s", file=sys.stderr)
+                    print(f"{mode:<28} rep {rep}: {run['wall']:6.1f} s", file=sys.stderr)
         finally:
             head.stdin.close()
             head.wait(timeout=120)

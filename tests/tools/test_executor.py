@@ -97,3 +97,23 @@ def test_cancel_stops_outstanding_tasks(kind, request, tmp_path):
     assert time.perf_counter() - started < 6
     time.sleep(0.6)  # anything still running has finished by now
     assert len(list(tmp_path.glob("done-*"))) < 20
+
+
+def _square(x: int) -> int:
+    return x * x
+
+
+def test_ray_takes_a_fanout_only_when_its_work_repays_dispatch(ray_executor):
+    """A map whose first task shows it is quick runs on the local fallback (a small analysis
+    never waits for Ray); a big enough one goes to Ray; the results are the same either way."""
+    from tools.parallel import RayExecutor, SerialExecutor
+
+    small = RayExecutor(num_cpus=2, min_seconds=1000.0, fallback=SerialExecutor())
+    done: list[tuple[int, int]] = []
+    assert small.map(_square, range(6), on_done=lambda k, n: done.append((k, n))) == [
+        x * x for x in range(6)
+    ]
+    assert small.ray_maps == 0 and done[-1] == (6, 6)
+    big = RayExecutor(num_cpus=2, min_seconds=1e-12, fallback=SerialExecutor())
+    assert big.map(_square, range(6)) == [x * x for x in range(6)]
+    assert big.ray_maps == 1

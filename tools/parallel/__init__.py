@@ -34,13 +34,20 @@ __all__ = [
 ]
 
 
-def make_executor(kind: str, n_jobs: int = 2, ray_address: str | None = None) -> Executor:
+def make_executor(
+    kind: str, n_jobs: int = 2, ray_address: str | None = None, ray_min_seconds: float = 0.0
+) -> Executor:
     """`local`: `n_jobs` processes on this machine; `ray`: join `ray_address`, else a local Ray
-    with `n_jobs` CPUs."""
+    with `n_jobs` CPUs, for fan-outs of at least `ray_min_seconds` of work (smaller ones run on
+    a local executor: dispatching them would cost more than they take)."""
     if kind == "local":
         return LocalExecutor(n_jobs)
     if kind == "ray":
         return RayExecutor(
-            address=ray_address, num_cpus=None if ray_address else n_jobs, warm=WARM_MODULES
+            address=ray_address,
+            num_cpus=None if ray_address else n_jobs,
+            warm=WARM_MODULES,
+            min_seconds=ray_min_seconds,
+            fallback=LocalExecutor(n_jobs) if ray_min_seconds > 0 else None,
         )
     raise ConfigError(f"executor {kind!r} is not one of: {', '.join(EXECUTORS)}")

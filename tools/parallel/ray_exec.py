@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -37,10 +38,16 @@ class RayExecutor:
         address: str | None = None,
         num_cpus: int | None = None,
         warm: tuple[str, ...] = (),
+        min_seconds: float = 0.0,
+        fallback: Any = None,
     ) -> None:
         self.address = address or None
         self.num_cpus = num_cpus
         self.warm = warm
+        self.min_seconds = min_seconds
+        self.fallback = fallback
+        self.ray_maps = 0
+        """How many maps went to Ray (the others ran on `fallback`)."""
         self._started_here = False
         self._remote: Any = None
         self._cancel = threading.Event()
@@ -109,7 +116,51 @@ class RayExecutor:
         self._cancel.clear()
         if not tasks:
             return []
+        if self.fallback is not None and self.min_seconds > 0:
+            return self._dispatch(fn, tasks, shared, on_done, prefer, label)
+        return self._on_ray(fn, tasks, shared, on_done, label)
+
+    def _dispatch(
+        self,
+        fn: Callable[..., Any],
+        tasks: list[Any],
+        shared: Any,
+        on_done: OnDone | None,
+        prefer: Prefer,
+        label: str,
+    ) -> list[Any]:
+        """Time the first task here; send the rest to Ray only when they add up to at least
+        `min_seconds` of work, else to the local fallback. Tasks carry their seeds, so where
+        they run never changes a result; what changes is that a small job never waits for
+        Ray to start (seconds) or for fresh workers to import their libraries."""
+        n = len(tasks)
+        start = time.perf_counter()
+        first = call(fn, tasks[0], shared, shared is not None)
+        elapsed = time.perf_counter() - start
+        if on_done is not None:
+            on_done(1, n)
+        shifted = None if on_done is None else (lambda k, _total: on_done(k + 1, n))
+        rest = tasks[1:]
+        if not rest:
+            return [first]
+        if elapsed * len(rest) < self.min_seconds:
+            out = self.fallback.map(
+                fn, rest, shared=shared, on_done=shifted, prefer=prefer, label=label
+            )
+        else:
+            out = self._on_ray(fn, rest, shared, shifted, label)
+        return [first, *out]
+
+    def _on_ray(
+        self,
+        fn: Callable[..., Any],
+        tasks: list[Any],
+        shared: Any,
+        on_done: OnDone | None,
+        label: str,
+    ) -> list[Any]:
         ray = self.ray()
+        self.ray_maps += 1
         from ray.exceptions import RayError, RayTaskError, TaskCancelledError
 
         ref = ray.put(shared) if shared is not None else None
@@ -148,9 +199,13 @@ class RayExecutor:
 
     def cancel(self) -> None:
         self._cancel.set()
+        if self.fallback is not None:
+            self.fallback.cancel()
 
     def close(self) -> None:
         """Shut down a Ray this executor started (a joined cluster keeps running)."""
+        if self.fallback is not None:
+            self.fallback.close()
         if self._started_here:
             import ray
 
