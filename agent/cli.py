@@ -253,6 +253,13 @@ def analyze(
             "adjusted columns are controls only. Default: every adjusted column."
         ),
     ] = None,
+    time_budget: Annotated[
+        float | None,
+        typer.Option(
+            help="Seconds the analysis should take: the plan cuts resamples, revision rounds "
+            "and the costlier searches to fit, and the report says what it cut."
+        ),
+    ] = None,
     llm: LLMOption = None,
     base_url: BaseUrlOption = None,
     llm_strict: StrictOption = False,
@@ -311,6 +318,10 @@ def analyze(
         if prior_samples < 1:
             raise InputError(f"--prior-samples must be at least 1 (got {prior_samples})")
         check_seed(seed)
+        if time_budget is not None and not 0 < time_budget < float("inf"):
+            raise InputError(
+                f"--time-budget must be a positive number of seconds (got {time_budget})"
+            )
         from tools.timeseries.options import check_series_flags
 
         check_series_flags(time, unit, max_lag, horizon, hidden_confounders)
@@ -335,17 +346,25 @@ def analyze(
         )
         # The flags are checked: now load the machinery (seconds), then the data-dependent checks.
         from agent.context import RunContext
-        from agent.report.render import check_out_dir, choose_out_dir
+        from agent.report.outdir import claim_default_out_dir, claim_out_dir
         from agent.state import AnalysisRequest
         from tools.data import check_distinct_roles
 
         check_distinct_roles(treatment, outcome)
-        if out is None:
-            out = choose_out_dir(
-                settings.runs_dir, str(data), datetime.now().strftime("%Y%m%d-%H%M%S")
-            )
+        llm_client = make_llm(settings)
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         if pairs is None:
-            check_out_dir(out)
+            # claimed before any work: an unwritable --out fails now, concurrent runs never share
+            claim = (
+                claim_out_dir(out)
+                if out is not None
+                else claim_default_out_dir(settings.runs_dir, str(data), stamp)
+            )
+            out = claim.path
+            for stale in claim.cleaned:
+                err.print(f"removed what a killed run left: {stale}", highlight=False)
+        elif out is None:
+            out = claim_default_out_dir(settings.runs_dir, str(data), stamp, mark=False).path
         elif out.exists() and (
             not out.is_dir() or (any(out.iterdir()) and not (out / "index.json").exists())
         ):
@@ -374,15 +393,18 @@ def analyze(
             max_lag=max_lag,
             horizon=horizon,
             hidden_confounders=hidden_confounders,
+            time_budget=time_budget,
             **steering,
         )
-        ctx = RunContext(settings=settings, llm=make_llm(settings), progress=ProgressPrinter(err))
+        ctx = RunContext(settings=settings, llm=llm_client, progress=ProgressPrinter(err))
         if pairs is not None:
             from agent.batch import check_pairs, read_pairs
 
             batch = read_pairs(pairs)
             table = ctx.tables.table(str(data), settings.max_rows, seed)
             check_pairs(batch, [str(c) for c in table.frame.columns])
+    from agent.report.outdir import release_out_dir
+
     try:  # the executor's workers (a Ray this run started) are released however it ends
         if pairs is not None:
             _run_batch_cli(request, batch, out, ctx)
@@ -390,6 +412,8 @@ def analyze(
         state = _run_cli(request, ctx)
     finally:
         ctx.close()
+        if pairs is None:
+            release_out_dir(claim)  # a no-op once the report is there; else the empty claim goes
     if state.report is None:
         fail(
             Console(stderr=True),

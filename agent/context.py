@@ -105,6 +105,8 @@ class RunContext:
     they depend on; empty for a single run."""
     artifacts: dict[str, Any] = field(default_factory=dict)
     """Per-run outputs too large for the state (e.g. the per-row CATE table the report writes)."""
+    deadline: float | None = None
+    """`time.monotonic()` by which the run should end (`--time-budget`); set by run_analysis."""
     executor: Executor | None = None
     """Where fan-outs run; None: built from the settings (`settings.executor`). Whoever builds the
     context calls `close()` when the run ends (a Ray this run started is shut down)."""

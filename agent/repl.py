@@ -34,7 +34,8 @@ from agent.chat.views import (
 )
 from agent.context import RunContext
 from agent.report.figures import draw_graph_png
-from agent.report.render import check_out_dir, choose_out_dir, fmt
+from agent.report.outdir import claim_default_out_dir, release_out_dir
+from agent.report.render import fmt
 from agent.run import run_analysis
 from agent.session import (
     Session,
@@ -310,13 +311,15 @@ class Repl:
         if state.profile is None:
             raise InputError("nothing to report yet: /run the analysis first")
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        out = choose_out_dir(self.ctx.settings.runs_dir, state.request.data_path, stamp)
-        check_out_dir(out)
-        request = state.request.model_copy(update={"out_dir": str(out)})
+        claim = claim_default_out_dir(self.ctx.settings.runs_dir, state.request.data_path, stamp)
+        request = state.request.model_copy(update={"out_dir": str(claim.path)})
         start = state.model_copy(
             update={"request": request, "rerun_from": state.rerun_from or "report"}
         )
-        final = self.session.run(start, self.ctx, "/report")
+        try:
+            final = self.session.run(start, self.ctx, "/report")
+        finally:
+            release_out_dir(claim)  # a no-op once the report is there
         if final.report is None:
             raise InputError("the report was not written: " + "; ".join(final.failed_nodes))
         self.say(f"report written to {final.report.directory}")

@@ -10,6 +10,10 @@ Undo is time travel over the thread's history. Each user turn tags its checkpoin
 `action` and `base` (the turn whose end state it started from); `/undo` writes the end state of
 `base` as a new turn that takes over the action and base of the turn it restores, so repeated
 undos walk back one action at a time, also after the session was resumed in another process.
+
+One process at a time converses in a session: opening it takes an exclusive file lock next to the
+session file (released when the process ends, also when it is killed), so a second `agent chat
+--session NAME` stops with "session in use by another process" instead of interleaving turns.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from langgraph.types import Overwrite
 from pydantic import BaseModel, ValidationError
 
 from agent.context import RunContext
+from agent.filelock import FileLock
 from agent.graph import build_graph
 from agent.state import AnalysisState, RerunFrom
 from tools.errors import AgentError, InputError
@@ -112,9 +117,23 @@ class SessionStore:
             conn.close()
             raise SessionFileError(f"the session file {self.path} is unreadable ({err})") from err
         self.graph = build_graph(self.saver)
+        self._locks: dict[str, FileLock] = {}
 
     def close(self) -> None:
+        for lock in self._locks.values():
+            lock.release()
+        self._locks.clear()
         self.saver.conn.close()
+
+    def lock(self, name: str) -> None:
+        """Own session `name` for this process (until `close`), or raise Busy."""
+        if name not in self._locks:
+            lock = FileLock(
+                self.path.with_name(f".{self.path.name}.{name}.lock"),
+                f"session {name!r} is in use by another process"
+                " (process {pid}); close it there or choose another --session",
+            )
+            self._locks[name] = lock.acquire()
 
     def config(self, name: str, **metadata: Any) -> dict[str, Any]:
         """LangGraph config of thread `name`; `metadata` tags the checkpoints it writes."""
@@ -128,9 +147,12 @@ class SessionStore:
             cur.execute("SELECT DISTINCT thread_id FROM checkpoints ORDER BY thread_id")
             return [row[0] for row in cur.fetchall()]
 
-    def open(self, name: str) -> Session:
-        """The session `name` as last saved, or a new empty one."""
+    def open(self, name: str, *, lock: bool = True) -> Session:
+        """The session `name` as last saved, or a new empty one; with `lock`, owned by this
+        process (another process that has it open makes this raise Busy)."""
         check_name(name)
+        if lock:
+            self.lock(name)
         try:
             snapshot = self.graph.get_state(self.config(name))
             state = AnalysisState.model_validate(snapshot.values) if snapshot.values else None
@@ -143,7 +165,7 @@ class SessionStore:
 
     def info(self, name: str) -> SessionInfo:
         try:
-            session = self.open(name)
+            session = self.open(name, lock=False)
         except SessionFileError:
             return SessionInfo(name, 0, None)
         return SessionInfo(name, session.turn, session.state)

@@ -63,6 +63,8 @@ class AnalysisRequest(Model):
     so a later re-discovery respects them."""
     drop: list[str] = Field(default_factory=list)
     """Columns excluded from the analysis (`--drop`): ids, leakage, ground-truth columns."""
+    time_budget: float | None = Field(None, gt=0)
+    """Seconds the analysis should take at most (`--time-budget`): the plan cuts to fit it."""
     time: str | None = None
     """Time column (`--time`): the rows are a time series (or a panel with `unit`), analysed
     with lagged discovery and effects over horizons (tools.timeseries)."""
@@ -133,6 +135,14 @@ class Plan(Model):
     """Estimate on units with propensity in [x, 1 - x] only (set by the critique; None: all)."""
     forbidden_edges: list[tuple[str, str]] = Field(default_factory=list)
     """Edges the critique found implausible; added to the knowledge before rediscovery."""
+    max_rounds: int | None = None
+    """Critique rounds allowed (None: `MAX_ROUNDS`); 1 under a tight time budget."""
+    bootstrap_seconds: float | None = None
+    """Seconds per worker the resamples may take (None: the discovery default)."""
+    skip_checks: list[str] = Field(default_factory=list)
+    """Critique checks not run (a tight time budget drops the refits)."""
+    budget_cuts: list[str] = Field(default_factory=list)
+    """What the plan left out to fit `--time-budget` (tools/budget.py), for the report."""
     series: SeriesChoice | None = None
     """Time series: the lagged discovery method and why (tools.timeseries.select)."""
     lag: LagChoice | None = None

@@ -2,7 +2,9 @@
 
 The runner hands the solver `sample.input` only and writes the scorer's view of the result next to
 it. Records already in the log (same id) are not run again, so an interrupted run continues where
-it stopped. Writes are append-only and flushed per record.
+it stopped. Writes are append-only and flushed per record. One run at a time owns a log (a file
+lock next to it): a second run on the same log stops at once with one line instead of writing
+every record a second time.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from agent.filelock import FileLock
 from evals.dataset import Sample, read_jsonl
 from evals.scorers import correct
 from evals.solvers import Solver
@@ -49,6 +52,25 @@ def run(
 ) -> tuple[list[Record], int, float]:
     """All records (resumed + new), the number newly run and the wall time spent running them."""
     log.parent.mkdir(parents=True, exist_ok=True)
+    with log_lock(log):
+        return _run_locked(samples, solver, log, concurrency, on_record)
+
+
+def log_lock(log: Path) -> FileLock:
+    return FileLock(
+        log.with_name(log.name + ".lock"),
+        f"the eval log {log} is being written by another run"
+        " (process {pid}); wait for it to finish or choose another --out",
+    )
+
+
+def _run_locked(
+    samples: Sequence[Sample],
+    solver: Solver,
+    log: Path,
+    concurrency: int,
+    on_record: Callable[[Record], None] | None,
+) -> tuple[list[Record], int, float]:
     wanted = {s.id for s in samples}
     done = {r["id"]: r for r in read_jsonl(log) if r.get("id") in wanted}
     pending = [s for s in samples if s.id not in done]

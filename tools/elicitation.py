@@ -21,10 +21,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import Literal
+from typing import Annotated, Literal
 
 import networkx as nx
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from tools.types import Frozen, Knowledge, ToolResult
 
@@ -35,16 +35,20 @@ ORIENT_AT = 0.6
 """Voted score from which a prior edge at least rules out the opposite direction."""
 
 
+Confidence = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+
+
 class Answer(BaseModel):
     """Base of the answer schemas: what the model fills in. Extra keys are ignored (models add
-    them), and numbers are clamped by the parser, not by the schema."""
+    them). A confidence outside [0, 1] fails validation: the answer is rejected (the client asks
+    once more, then the query counts as failed), never clamped into a number it did not say."""
 
     model_config = ConfigDict(extra="ignore")
 
 
 class PairAnswer(Answer):
     relation: Literal["first_causes_second", "second_causes_first", "neither"]
-    confidence: float
+    confidence: Confidence
     rationale: str
 
 
@@ -55,7 +59,7 @@ class RootsAnswer(Answer):
 
 class EffectClaim(Answer):
     variable: str
-    confidence: float
+    confidence: Confidence
     rationale: str
 
 
@@ -66,7 +70,7 @@ class EffectsAnswer(Answer):
 class EdgeClaim(Answer):
     cause: str
     effect: str
-    confidence: float
+    confidence: Confidence
     rationale: str
 
 
@@ -102,14 +106,8 @@ class PriorGraph(ToolResult):
     """Edges left out because they closed a directed cycle with stronger ones."""
 
 
-def _clamp(value: float) -> float:
-    return min(1.0, max(0.0, float(value)))
-
-
 def _claim(source: str, target: str, confidence: float, rationale: str) -> Claim:
-    return Claim(
-        source=source, target=target, confidence=_clamp(confidence), rationale=rationale.strip()
-    )
+    return Claim(source=source, target=target, confidence=confidence, rationale=rationale.strip())
 
 
 def pairs(columns: Sequence[str]) -> list[tuple[str, str]]:

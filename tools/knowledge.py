@@ -13,7 +13,12 @@ Tetrad's knowledge is read too: its text file (`/knowledge`, `addtemporal` tiers
 `variables_not_in_any_tier` keys are bookkeeping and are ignored).
 
 Every name must be a column; contradictions (an edge both required and forbidden, a required edge
-against the tier order, a cycle of required edges) are errors, not silently resolved.
+against the tier order, a cycle of required edges) are errors, not silently resolved. Repeated
+edges are kept once.
+
+A knowledge or graph file is bounded before it is used: at most `MAX_FILE_BYTES`, and a YAML file
+may expand to at most `MAX_VALUES` values with its aliases followed (a few hundred bytes of nested
+aliases, a "billion laughs", would otherwise grow to gigabytes when read).
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ import yaml
 from tools.errors import InputError
 from tools.types import EdgeOrigin, Knowledge
 
+MAX_FILE_BYTES = 1_000_000  # tens of thousands of edges: more than any column set needs
+MAX_VALUES = 1_000_000
 KNOWN_KEYS = {"descriptions", "tiers", "required", "forbidden", "forbid_within_tier"}
 TETRAD_BOOKKEEPING = {"renamed_from_original", "variables_not_in_any_tier"}
 
@@ -76,25 +83,103 @@ def parse_knowledge(raw: Any, source: str) -> Knowledge:
         for b in tier
         if a != b
     ]
+    required = [_edge(e, f"{source}: required") for e in _items(raw, "required", source)]
+    forbidden = [_edge(e, f"{source}: forbidden") for e in _items(raw, "forbidden", source)]
     return Knowledge(
-        required=tuple(_edge(e, f"{source}: required") for e in raw.get("required") or []),
-        forbidden=tuple(_edge(e, f"{source}: forbidden") for e in raw.get("forbidden") or [])
-        + tuple(inside),
+        required=tuple(dict.fromkeys(required)),
+        forbidden=tuple(dict.fromkeys(forbidden + inside)),
         tiers=tuple(tuple(str(v) for v in tier) for tier in tiers_raw),
         descriptions={str(k): str(v) for k, v in descriptions.items()},
         source=source,
     )
 
 
+def _items(raw: dict[str, Any], key: str, source: str) -> list[Any]:
+    items = raw.get(key) or []
+    if not isinstance(items, list):
+        raise InputError(f"{source}: '{key}' must be a list of edges like 'A -> B'")
+    return items
+
+
+def read_bounded(path: Path, what: str) -> str:
+    """The text of a user's knowledge or graph file, refused when it is implausibly large."""
+    if not path.is_file():
+        raise InputError(f"{what} file not found: {path}")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise InputError(
+            f"{what} file {path} is {size / 1e6:.1f} MB, over the {MAX_FILE_BYTES / 1e6:g} MB "
+            "limit; list each edge between columns once"
+        )
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise InputError(f"{what} file {path} is not UTF-8 text ({err.reason})") from None
+
+
+def expanded_size(node: yaml.Node, limit: int) -> int:
+    """How many values the YAML node tree holds with every alias followed (aliases share their
+    node, so this is computed per distinct node); stops counting past `limit`."""
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(n: yaml.Node) -> int:
+        key = id(n)
+        if key in sizes:
+            return sizes[key]
+        if key in active:
+            raise InputError("a YAML alias refers to itself (a recursive structure); remove it")
+        active.add(key)
+        total = 1
+        if isinstance(n, yaml.SequenceNode):
+            children = n.value
+        elif isinstance(n, yaml.MappingNode):
+            children = [part for pair in n.value for part in pair]
+        else:
+            children = []
+        for child in children:
+            total += size(child)
+            if total > limit:
+                break
+        active.discard(key)
+        sizes[key] = min(total, limit + 1)
+        return sizes[key]
+
+    return size(node)
+
+
+def safe_yaml(text: str, source: str) -> Any:
+    """`yaml.safe_load`, refusing documents that expand beyond `MAX_VALUES` values."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)  # libyaml when built in
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        try:
+            too_big = expanded_size(node, MAX_VALUES) > MAX_VALUES
+        except InputError as err:
+            raise InputError(f"{source}: {err}") from None
+        if too_big:
+            raise InputError(
+                f"{source} expands to more than {MAX_VALUES:,} values through YAML aliases "
+                "(nested '*' references); write the lists out without aliases"
+            )
+        return loader.construct_document(node)
+    except RecursionError:
+        raise InputError(f"{source} is nested too deeply to be knowledge") from None
+    finally:
+        loader.dispose()
+
+
 def load_knowledge(path: str | Path) -> Knowledge:
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"knowledge file not found: {path}")
-    text = path.read_text(encoding="utf-8")
+    text = read_bounded(path, "knowledge")
     if text.lstrip().startswith("/knowledge"):
         return parse_knowledge(_tetrad(text, str(path)), str(path))
     try:
-        raw = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+        raw = json.loads(text) if path.suffix.lower() == ".json" else safe_yaml(text, str(path))
+    except RecursionError:
+        raise InputError(f"knowledge file {path} is nested too deeply") from None
     except (json.JSONDecodeError, yaml.YAMLError) as err:
         first = str(err).splitlines()[0]
         raise InputError(

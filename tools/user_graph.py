@@ -24,7 +24,7 @@ import pydot
 
 from tools.data import closest_columns
 from tools.errors import InputError
-from tools.knowledge import find_cycle
+from tools.knowledge import find_cycle, read_bounded
 from tools.types import CausalGraph, Edge, Knowledge
 
 _LINE = re.compile(r"^\s*(.+?)\s*(<->|-->|->|<--|<-|---|--)\s*(.+?)\s*;?\s*$")
@@ -51,9 +51,11 @@ def _read_edge_list(text: str, path: Path) -> list[Edge]:
             for i, (a, b) in enumerate(table[["source", "target"]].itertuples(index=False))
         ]
     edges = []
+    seen: set[str] = set()
     for number, line in enumerate(lines, start=1):
-        if not line:
-            continue
+        if not line or line in seen:
+            continue  # a repeated line adds nothing (and parsing it again costs time)
+        seen.add(line)
         match = _LINE.match(line)
         if match is None:
             raise InputError(
@@ -101,9 +103,7 @@ def _read_dot(text: str, path: Path) -> list[Edge]:
 def load_user_graph(path: str | Path) -> CausalGraph:
     """Read an edge list or DOT file into a graph whose edges have origin "user"."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"graph file not found: {path}")
-    text = path.read_text(encoding="utf-8")
+    text = read_bounded(path, "graph")
     reader = _read_dot if path.suffix.lower() in (".dot", ".gv") else _read_edge_list
     edges = reader(text, path)
     if not edges:

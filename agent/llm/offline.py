@@ -9,7 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from pydantic import ValidationError
+
 from agent.llm.base import M, Message, Usage
+from agent.llm.errors import LLMError
 
 Script = Any | Callable[[Sequence[Message]], Any]
 
@@ -36,5 +39,15 @@ class OfflineLLM:
         return str(self._answer(messages, task))
 
     def structured(self, messages: Sequence[Message], schema: type[M], *, task: str) -> M:
+        """The scripted answer validated by `schema`; an invalid one fails as the real client's
+        does (`LLMError` kind invalid_answer), so nodes take the same fallback path."""
         answer = self._answer(messages, task)
-        return answer if isinstance(answer, schema) else schema.model_validate(answer)
+        if isinstance(answer, schema):
+            answer = answer.model_dump()
+        try:
+            return schema.model_validate(answer)
+        except ValidationError as err:
+            first = err.errors(include_url=False, include_input=False)[0]
+            where = ".".join(str(p) for p in first["loc"]) or "<root>"
+            reason = f"invalid answer: {where}: {first['msg']}"
+        raise LLMError(reason, kind="invalid_answer", task=task)

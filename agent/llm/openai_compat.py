@@ -14,8 +14,13 @@ Why it is more than one SDK call:
   contains the API key. Errors are raised outside `except` blocks, so no SDK exception (whose
   request object holds the Authorization header) is chained to them.
 - Token accounting goes to `usage` per task; cache hits count as calls with zero new tokens.
-- A server that stayed unreachable through every retry is not contacted again for
-  `circuit_cooldown` seconds: with the server down, the run falls back offline quickly.
+- Every public call has a total deadline of `timeout` seconds (retries and backoff included),
+  not just a per-read timeout: a server that dribbles its answer byte by byte cannot hold a run
+  (agent/llm/deadline.py).
+- A server that stayed unreachable or silent (a timeout) through every retry is not contacted
+  again for `circuit_cooldown` seconds, and not at all after three such calls in a row: with the
+  server down or hanging, the run falls back offline after a bounded time.
+- `usage.calls` counts every request sent, answered or not; `usage.failed` the failed ones.
 - Thread-safe: the SDK's HTTP client is shared, mutable state sits behind one lock.
 """
 
@@ -37,6 +42,7 @@ from pydantic import BaseModel, ValidationError
 
 from agent.llm.base import M, Message, Usage
 from agent.llm.cache import CachedAnswer, LLMCache, cache_key
+from agent.llm.deadline import Breaker, DeadlinePassed, deadline_http_client, run_before
 from agent.llm.errors import FailureKind, LLMError, LLMStrictError, one_line
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -101,6 +107,14 @@ class LLMUsage(Usage):
 
     cache_hits: int = 0
     retries: int = 0
+    failed: int = 0
+
+    def add_failed(self, task: str) -> None:
+        """A request that got no usable answer still counts as a call."""
+        super().add(task)
+        self.failed += 1
+        row = self.by_task[task]
+        row["failed"] = row.get("failed", 0) + 1
 
     def add(
         self, task: str, prompt_tokens: int = 0, completion_tokens: int = 0, *, cached: bool = False
@@ -173,7 +187,7 @@ class OpenAICompatLLM:
         self.circuit_cooldown = circuit_cooldown
         self._sleep = sleep
         self._clock = clock
-        self._unreachable_since: float | None = None  # circuit breaker, see _call
+        self._breaker = Breaker(circuit_cooldown, clock=clock)  # see _call
         self._rng = random.Random(jitter_seed)
         self._lock = threading.Lock()
         self.structured_mode: StructuredMode = "json_schema"  # lowered when a server rejects it
@@ -184,6 +198,7 @@ class OpenAICompatLLM:
             base_url=self._base_url,
             timeout=timeout,
             max_retries=0,
+            http_client=deadline_http_client(openai.DefaultHttpxClient),
         )
 
     def __repr__(self) -> str:
@@ -205,7 +220,7 @@ class OpenAICompatLLM:
             self._account(task, 0, 0, cached=True)
             return hit.text
         try:
-            answer = self._call(msgs, task, response_format=None)
+            answer = self._call(msgs, task, response_format=None, deadline=self._deadline())
             if not answer.text.strip():
                 raise _Failure("empty", "the server returned an empty answer")
         except _Failure as failure:
@@ -230,7 +245,9 @@ class OpenAICompatLLM:
                 self._account(task, 0, 0, cached=True)
                 return value
         try:
-            value, answer = self._structured_with_repair(msgs, schema, schema_json, task)
+            value, answer = self._structured_with_repair(
+                msgs, schema, schema_json, task, self._deadline()
+            )
         except _Failure as failure:
             error = self._error(failure, task)
         else:
@@ -247,6 +264,7 @@ class OpenAICompatLLM:
                 [{"role": "user", "content": "Reply with the single word: ok"}],
                 "doctor",
                 response_format=None,
+                deadline=self._deadline(),
                 retries=0,
             )
         except _Failure as failure:
@@ -262,10 +280,11 @@ class OpenAICompatLLM:
         schema: type[M],
         schema_json: dict[str, Any],
         task: str,
+        deadline: float,
     ) -> tuple[M, _Answer]:
         conversation = list(msgs)
         for attempt in range(2):
-            answer = self._structured_call(conversation, schema, schema_json, task)
+            answer = self._structured_call(conversation, schema, schema_json, task, deadline)
             try:
                 return _parse(answer.text, schema), answer
             except (ValueError, ValidationError) as exc:
@@ -293,6 +312,7 @@ class OpenAICompatLLM:
         schema: type[BaseModel],
         schema_json: dict[str, Any],
         task: str,
+        deadline: float,
     ) -> _Answer:
         """Ask in the best mode the server accepts, stepping down when it rejects a mode."""
         with self._lock:
@@ -305,15 +325,17 @@ class OpenAICompatLLM:
                         rf = _json_schema_format(schema)
                     except TypeError:  # a model the SDK cannot express as a strict schema
                         continue
-                    answer = self._call(msgs, task, response_format=rf)
+                    answer = self._call(msgs, task, rf, deadline=deadline)
                 elif mode == "json_object":
                     answer = self._call(
                         _with_schema_prompt(msgs, schema_json),
                         task,
-                        response_format={"type": "json_object"},
+                        {"type": "json_object"},
+                        deadline=deadline,
                     )
                 else:
-                    answer = self._call(_with_schema_prompt(msgs, schema_json), task, None)
+                    prompted = _with_schema_prompt(msgs, schema_json)
+                    answer = self._call(prompted, task, None, deadline=deadline)
             except _Failure as failure:
                 if failure.status in _REJECTED_STATUSES:
                     last = failure
@@ -335,23 +357,28 @@ class OpenAICompatLLM:
                 self.structured_mode = mode
 
     # -- one request with transport retries ------------------------------------------------------
+    def _deadline(self) -> float:
+        """When a public call must have ended: `timeout` seconds from now, retries included
+        (real time: the injectable clock is the breaker's)."""
+        return time.monotonic() + self.timeout
+
     def _call(
         self,
         msgs: list[dict[str, Any]],
         task: str,
         response_format: Mapping[str, Any] | None,
         *,
+        deadline: float,
         retries: int | None = None,
     ) -> _Answer:
         budget = self.max_retries if retries is None else retries
         with self._lock:
-            since = self._unreachable_since
-        if retries is None and since is not None and self._clock() - since < self.circuit_cooldown:
-            # The server was unreachable on every retry moments ago: fail fast instead of making
-            # every remaining node of the run wait through its own retries (server down).
-            raise _Failure(
-                "connection", f"{self.base_url} was unreachable moments ago; not retried"
-            )
+            blocked = self._breaker.blocked() if retries is None else None
+            kind = self._breaker.kind
+        if blocked:
+            # The server failed every retry moments ago: fail fast instead of making every
+            # remaining node of the run wait through its own retries (server down or hanging).
+            raise _Failure(kind, f"{self.base_url}: {blocked}")  # type: ignore[arg-type]
         kwargs: dict[str, Any] = {"model": self._model, "messages": msgs}
         if response_format is not None:
             kwargs["response_format"] = response_format
@@ -361,34 +388,46 @@ class OpenAICompatLLM:
             kwargs["max_tokens"] = self.max_tokens
         retry = 0
         while True:
-            outcome, retry_after = self._attempt(kwargs)
+            outcome, retry_after = self._attempt(kwargs, deadline)
             if isinstance(outcome, _Answer):
                 self._account(task, outcome.prompt_tokens, outcome.completion_tokens)
                 with self._lock:
-                    self._unreachable_since = None
+                    self._breaker.succeeded()
                 return outcome
             failure = outcome
+            with self._lock:
+                self.usage.add_failed(task)
+                delay = self.backoff.delay(retry, self._rng, retry_after)
             retryable = failure.kind in ("connection", "timeout", "rate_limit", "server")
-            if not retryable or retry >= budget:
+            in_time = time.monotonic() + delay < deadline
+            if not retryable or retry >= budget or not in_time:
                 if retry and retryable:
                     failure.reason = f"{failure.reason} (after {retry + 1} attempts)"
-                if failure.kind == "connection" and retries is None:
+                if failure.kind in ("connection", "timeout") and retries is None:
                     with self._lock:
-                        self._unreachable_since = self._clock()
+                        self._breaker.failed(failure.kind)
                 raise failure
             with self._lock:
-                delay = self.backoff.delay(retry, self._rng, retry_after)
                 self.usage.retries += 1
             self._sleep(delay)
             retry += 1
 
-    def _attempt(self, kwargs: dict[str, Any]) -> tuple[_Answer | _Failure, float | None]:
-        """One HTTP request, classified. Returns instead of raising so no SDK exception escapes."""
+    def _attempt(
+        self, kwargs: dict[str, Any], deadline: float
+    ) -> tuple[_Answer | _Failure, float | None]:
+        """One HTTP request that ends by `deadline`, classified. Returns instead of raising so no
+        SDK exception escapes."""
         secrets = (self._api_key,)
+        late = _Failure("timeout", f"no complete answer within {self.timeout:g} s")
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return late, None
         try:
-            resp = self._sdk.chat.completions.create(**kwargs)
-        except openai.APITimeoutError:
-            return _Failure("timeout", f"no answer within {self.timeout:g} s"), None
+            resp = run_before(
+                lambda: self._sdk.chat.completions.create(**kwargs, timeout=remaining), deadline
+            )
+        except (openai.APITimeoutError, DeadlinePassed):
+            return late, None
         except openai.APIConnectionError as exc:
             return _Failure("connection", f"cannot reach {self.base_url}: {_cause(exc)}"), None
         except openai.APIStatusError as exc:

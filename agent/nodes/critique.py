@@ -39,7 +39,7 @@ from agent.state import (
     RoundEffect,
 )
 from tools.critique.refuters import Refit, backdoor_refit
-from tools.critique.suite import CritiqueInputs, run_checks
+from tools.critique.suite import CHECKS, CritiqueInputs, run_checks
 from tools.critique.verdict import best_round, counted
 from tools.errors import InputError
 from tools.frontdoor import estimate_frontdoor
@@ -238,13 +238,30 @@ def choose(
         return [], "every check passed" if all(
             c.passed for c in checks
         ) else "every failure is one the answer does not depend on (not counted)"
-    if number >= MAX_ROUNDS:
-        return [], f"the cap of {MAX_ROUNDS} rounds is reached"
+    cap = state.plan.max_rounds or MAX_ROUNDS
+    if number >= cap:
+        why = " (time budget)" if state.plan.max_rounds else ""
+        return [], f"the cap of {cap} round{'s' if cap > 1 else ''} is reached{why}"
+    if ctx.deadline is not None and number >= 1:
+        left = ctx.deadline - time.monotonic()
+        spent = round_seconds(state)
+        if left < spent:
+            return [], (
+                f"the time budget leaves {max(left, 0):.0f} s, less than the {spent:.0f} s "
+                "another round would take"
+            )
     chosen = llm_choice(counted_, state, ctx, warnings) if ctx.llm.supports("critique") else None
     if chosen is not None:
         return chosen, None if chosen else "the LLM chose to stop"
     actions, unanswered = rules_choice(counted_, state)
     return actions, None if actions else f"no action in the menu addresses {', '.join(unanswered)}"
+
+
+def round_seconds(state: AnalysisState) -> float:
+    """What another round costs at most: the steps since the last plan (a revision restarts
+    at the plan, the discovery or the estimate)."""
+    last_plan = max((i for i, r in enumerate(state.trail) if r.node == "plan"), default=0)
+    return sum(r.seconds for r in state.trail[last_plan:])
 
 
 def finish(
@@ -329,7 +346,13 @@ def critique(state: AnalysisState, ctx: RunContext) -> Step:
         notes = list(earlier.warnings)
     else:
         inputs = _inputs(state, ctx)
-        suite = run_checks(inputs, executor=ctx.executor, on_done=ctx.ticker("critique", "check"))
+        names = tuple(n for n in (*CHECKS, "subsamples") if n not in state.plan.skip_checks)
+        suite = run_checks(
+            inputs,
+            names=names if state.plan.skip_checks else None,
+            executor=ctx.executor,
+            on_done=ctx.ticker("critique", "check"),
+        )
         checks, skipped = list(suite.checks), list(suite.skipped)
         verdict_, claim_ = suite.verdict, suite.claim
         seconds = {f"check:{k}": v for k, v in suite.seconds.items()}

@@ -15,11 +15,13 @@ from tools.types import DiscoveryParams, DiscoveryResult
 
 def discovery_params(state: AnalysisState, n_jobs: int) -> DiscoveryParams:
     plan = state.plan
+    budget = {"bootstrap_budget": plan.bootstrap_seconds} if plan.bootstrap_seconds else {}
     return DiscoveryParams(
         algorithm=plan.discovery_algorithm,
         **plan.model_dump(include={*SETTINGS, "alpha", "bootstrap"}),
         seed=state.request.seed,
         n_jobs=n_jobs,
+        **budget,
     )
 
 

@@ -84,11 +84,13 @@ def choose_strategy(
 
 
 class _Asker:
-    """Renders one elicitation query and sends it; counts the queries."""
+    """Renders one elicitation query and sends it; counts the queries and keeps why failed ones
+    failed (an invalid answer, e.g. a confidence outside [0, 1], is rejected, not clamped)."""
 
     def __init__(self, llm: LLMClient, variables: list[dict[str, str]]) -> None:
         self.llm, self.variables, self.queries = llm, variables, 0
         self.system = render_prompt("elicit_system")
+        self.failures: list[str] = []
 
     def __call__(self, template: str, schema: type, **values: Any):
         self.queries += 1
@@ -97,7 +99,11 @@ class _Asker:
             {"role": "system", "content": self.system},
             {"role": "user", "content": user},
         ]
-        return self.llm.structured(messages, schema, task=template)
+        try:
+            return self.llm.structured(messages, schema, task=template)
+        except LLMError as err:
+            self.failures.append(err.reason)
+            raise
 
 
 def _all(fn: Callable, items: Sequence, limit: int) -> list:
@@ -180,7 +186,14 @@ def elicit_prior(
         claims, names = STRATEGIES[strategy](ask, list(columns), sample, limit)
         per_sample.append(claims)
         unknown += names
-    return prior_graph(per_sample, strategy, ask.queries, unknown)
+    graph = prior_graph(per_sample, strategy, ask.queries, unknown)
+    if ask.failures:
+        skipped = (
+            f"{len(ask.failures)} of {ask.queries} LLM prior queries failed and were left out "
+            f"(first: {ask.failures[0]})"
+        )
+        graph = graph.model_copy(update={"warnings": (*graph.warnings, skipped)})
+    return graph
 
 
 def _use(confidence: float) -> str:

@@ -34,6 +34,7 @@ from agent.nodes.base import Step, node
 from agent.nodes.series import plan_series
 from agent.revision import apply_actions
 from agent.state import AnalysisRequest, AnalysisState, Plan
+from tools.budget import cut_to_budget
 from tools.data import check_roles
 from tools.discovery import ALGORITHMS
 from tools.discovery_select import (
@@ -193,6 +194,40 @@ def llm_plan(
     return asked.answer, asked.warnings
 
 
+def fit_budget(plan: Plan, profile: DataProfile, req: AnalysisRequest) -> Plan:
+    """The plan cut to fit `--time-budget` (tools/budget.py); every cut is named. What the user
+    fixed (nuisance models, the estimator) is not cut."""
+    budget = req.time_budget
+    fit = cut_to_budget(
+        budget,
+        rows=profile.rows,
+        columns=len(profile.analysis_columns),
+        bootstrap=plan.bootstrap,
+        alpha_grid=tuple(plan.alpha_grid),
+        candidates=tuple(plan.candidates),
+        nuisance=plan.nuisance if req.nuisance is None else "fixed by the user",
+        estimators=tuple(plan.estimators) if req.estimator == "auto" else (),
+        default_alpha=plan.alpha,
+    )
+    head = f"time budget {budget:g} s: " + (
+        "; ".join(fit.cuts) if fit.cuts else "the full plan fits, nothing cut"
+    )
+    return plan.model_copy(
+        update={
+            "bootstrap": fit.bootstrap,
+            "bootstrap_seconds": fit.bootstrap_seconds,
+            "alpha_grid": list(fit.alpha_grid),
+            "candidates": list(fit.candidates),
+            "nuisance": plan.nuisance if req.nuisance is not None else fit.nuisance,
+            "estimators": list(fit.estimators) if req.estimator == "auto" else plan.estimators,
+            "max_rounds": fit.max_rounds,
+            "skip_checks": list(fit.skip_checks),
+            "budget_cuts": list(fit.cuts),
+            "rationale": [*plan.rationale, head],
+        }
+    )
+
+
 def revise(state: AnalysisState) -> Step:
     """Apply the critique's chosen actions to the current plan (agent/revision.py)."""
     rev = state.revision
@@ -334,6 +369,8 @@ def plan(state: AnalysisState, ctx: RunContext) -> Step:
             req, prepared.frame[treatment], prepared.codings.get(treatment), prof
         )
         chosen.rationale.extend(lines)
+    if req.time_budget is not None:
+        chosen = fit_budget(chosen, prof, req)
     method = (
         "user graph"
         if user_graph is not None and req.graph_mode == "replace"

@@ -1,7 +1,9 @@
 """report: write report.md, report.html, graph.png and result.json into the run folder.
 
 With an LLM configured, a short narrative is added. It is written from the rendered facts and may
-contain no digits at all: every number in the report comes from the template, never the LLM.
+contain no digits at all: every number in the report comes from the template, never the LLM. It
+must also name only real columns and not contradict the estimate (agent/report/narrative.py);
+a rejected narrative is left out with a warning in the report.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pydantic import BaseModel
 from agent.context import RunContext
 from agent.llm.ask import AnswerRejected, ask
 from agent.nodes.base import Step, node
+from agent.report.narrative import narrative_problem
 from agent.report.render import headline, write_report
 from agent.report.result import all_warnings, assumptions
 from agent.state import AnalysisState
@@ -25,11 +28,18 @@ class Narrative(BaseModel):
     text: str
 
 
-def check_narrative(answer: Narrative) -> None:
+def check_narrative(answer: Narrative, state: AnalysisState | None = None) -> None:
+    """No digits, a sane length, and (with the state) only real columns, no contradiction of
+    the estimate (agent/report/narrative.py)."""
     if re.search(r"\d", answer.text):
         raise AnswerRejected("the narrative must not contain digits; refer to the tables instead")
     if not answer.text.strip() or len(answer.text) > MAX_NARRATIVE:
         raise AnswerRejected(f"write between 1 and {MAX_NARRATIVE} characters")
+    if state is not None and state.profile is not None:
+        columns = [c.name for c in state.profile.columns]
+        problem = narrative_problem(answer.text, columns, state.effect, state.treatment)
+        if problem:
+            raise AnswerRejected(problem)
 
 
 @node("report")
@@ -38,7 +48,7 @@ def report(state: AnalysisState, ctx: RunContext) -> Step:
         ctx.llm,
         "report",
         Narrative,
-        check_narrative,
+        lambda answer: check_narrative(answer, state),
         headline=headline(state),
         verdict=state.critique.verdict if state.critique else "none",
         warnings=all_warnings(state),

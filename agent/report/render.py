@@ -9,10 +9,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +23,15 @@ from agent.report.figures import (
     draw_series_graph_png,
 )
 from agent.report.markdown import cells, code, md_text
+from agent.report.outdir import (  # noqa: F401  (check_out_dir, choose_out_dir: imported from here)
+    check_out_dir,
+    choose_out_dir,
+    staged_folder,
+)
 from agent.report.result import all_warnings, assumptions, build_result
 from agent.revision import MAX_ROUNDS
 from agent.state import AnalysisState, ReportFiles
 from tools.effects.cate import CateTable
-from tools.errors import InputError
 from tools.numbers import num
 from tools.types import EffectEstimate, IdentificationResult
 
@@ -324,45 +324,6 @@ def cate_figure(state: AnalysisState, cate: CateTable | None) -> bytes | None:
         ate=effect.estimate,
         title=f"effect of {effect.treatment} on {effect.outcome} per row",
     )
-
-
-def choose_out_dir(runs_dir: Path, data_path: str, stamp: str) -> Path:
-    """A new folder `runs/<data stem>-<stamp>[-N]` that does not exist yet."""
-    base = runs_dir / f"{Path(data_path).stem}-{stamp}"
-    candidate, n = base, 1
-    while candidate.exists():
-        n += 1
-        candidate = base.with_name(f"{base.name}-{n}")
-    return candidate
-
-
-def check_out_dir(out: Path) -> None:
-    """Refuse to write into a folder that already holds files (never overwrite a run)."""
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise InputError(
-            f"output folder {out} already exists and is not empty; choose another "
-            "--out or remove it"
-        )
-
-
-@contextmanager
-def staged_folder(out: Path) -> Iterator[Path]:
-    """A hidden staging folder next to `out`, renamed to `out` when the block succeeds and removed
-    when it fails: a crash never leaves a report that looks complete, and an existing run is
-    never overwritten (`check_out_dir`)."""
-    check_out_dir(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = out.with_name(f".{out.name}.partial-{os.getpid()}")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    try:
-        yield staging
-        if out.exists():
-            out.rmdir()  # empty, checked above
-        staging.rename(out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
 
 
 def write_report(

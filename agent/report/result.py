@@ -45,7 +45,8 @@ def llm_summary(llm: LLMClient) -> dict[str, Any]:
         "backend": llm.backend,
         "model": llm.model,
         "base_url": base_url,
-        "calls": usage.calls,
+        "calls": usage.calls,  # every request sent, answered or not
+        "failed_calls": getattr(usage, "failed", 0),
         "prompt_tokens": usage.prompt_tokens,
         "completion_tokens": usage.completion_tokens,
         "cache_hits": getattr(usage, "cache_hits", 0),
@@ -146,11 +147,45 @@ def node_seconds(state: AnalysisState) -> dict[str, float]:
 
 
 def all_warnings(state: AnalysisState) -> list[str]:
+    """The warnings of the steps behind the current results, and the LLM fallbacks of earlier
+    critique rounds of this run (their records are superseded, but the fallback happened)."""
     seen: dict[str, None] = {}
     for record in state.latest_records:
         for w in record.warnings:
             seen.setdefault(f"[{record.node}] {w}", None)
+    for w in round_fallbacks(state):
+        seen.setdefault(w, None)
     return list(seen)
+
+
+def time_budget(state: AnalysisState) -> dict[str, Any] | None:
+    """The budget asked for, what the plan cut to fit it, and the seconds the steps took."""
+    budget = state.request.time_budget
+    if budget is None:
+        return None
+    return {
+        "seconds": budget,
+        "cuts": list(state.plan.budget_cuts) if state.plan else [],
+        "steps_seconds": round(sum(r.seconds for r in state.trail), 3),
+        "stop": state.critique.history[-1].stop if state.critique else None,
+    }
+
+
+def round_fallbacks(state: AnalysisState) -> list[str]:
+    """LLM fallback warnings of superseded records in this run's critique rounds, labelled with
+    their round: the rounds start at the first critique record of the series (round 1's) and
+    every later critique record ends a round."""
+    rounds = state.critique.rounds if state.critique else 0
+    critiques = [i for i, r in enumerate(state.trail) if r.node == "critique"]
+    if rounds < 2 or len(critiques) < rounds:
+        return []
+    latest = {id(r) for r in state.latest_records}
+    out, number = [], 1
+    for record in state.trail[critiques[-rounds] :]:
+        if id(record) not in latest:
+            out += [f"[{record.node}, round {number}] {w}" for w in record.warnings if "LLM" in w]
+        number += record.node == "critique"
+    return out
 
 
 def build_result(state: AnalysisState, llm: LLMClient, files: dict[str, str]) -> dict[str, Any]:
@@ -199,6 +234,7 @@ def build_result(state: AnalysisState, llm: LLMClient, files: dict[str, str]) ->
             "warnings": list(prof.warnings),
         },
         "plan": None if state.plan is None else state.plan.model_dump(),
+        "time_budget": time_budget(state),
         "prior": None
         if state.prior is None
         else {

@@ -284,3 +284,23 @@ def test_implausible_edges_are_forbidden_and_reach_the_knowledge():
     update = elicit(state.model_copy(update={"plan": plan}), Runtime(context=ctx(OfflineLLM())))
     assert ("income", "age") in update["knowledge"].forbidden
     assert ("t", "y") in update["knowledge"].required
+
+
+def test_llm_fallbacks_of_earlier_rounds_reach_the_report(overlap_csv, tmp_path):
+    """Round 1's critique could not use the LLM; round 2's record supersedes round 1's, but the
+    fallback still happened and the report says so (not only result.json's trail)."""
+    path, _ = overlap_csv
+
+    def broken(messages):
+        raise LLMError("no route to host", kind="connection", task="critique")
+
+    state = run(
+        path, tmp_path / "run", OfflineLLM({"critique": broken}), treatment="t", outcome="y"
+    )
+    assert state.critique.rounds == 2
+    first = next(r for r in state.trail if r.node == "critique")
+    fallback = next(w for w in first.warnings if "the LLM could not choose" in w)
+    report = (tmp_path / "run" / "report.md").read_text()
+    assert f"[critique, round 1] {fallback}" in report
+    result = json.loads((tmp_path / "run" / "result.json").read_text())
+    assert f"[critique, round 1] {fallback}" in result["warnings"]

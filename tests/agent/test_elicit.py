@@ -141,3 +141,22 @@ def test_strategy_choice_follows_what_the_client_answers():
     assert choose_strategy(OfflineLLM({"elicit_graph": {}}), "auto", 20)[0] == "graph"
     assert choose_strategy(both, "graph", 5)[0] is None
     assert choose_strategy(both, "none", 5) == (None, "no prior requested (--prior none)")
+
+
+def test_a_confidence_outside_0_1_is_rejected_not_clamped(collider_csv, tmp_path):
+    """An answer claiming confidence 5.0 is not read as 1.0 (a required edge): the query fails,
+    the other answers are used, and the report says so."""
+
+    def overconfident(messages):
+        answer = pairwise(messages)
+        if (quoted(messages, "first"), quoted(messages, "second")) == ("a", "c"):
+            answer["confidence"] = 5.0
+        return answer
+
+    state = run(collider_csv, tmp_path, OfflineLLM({"elicit_pairwise": overconfident}))
+    assert state.prior.used
+    assert ("a", "c") not in {(e.source, e.target) for e in state.prior.edges}
+    assert ("c", "d") in {(e.target, e.source) for e in state.prior.edges}
+    warning = next(w for r in state.trail for w in r.warnings if "prior queries failed" in w)
+    assert "1 of 6" in warning and "confidence" in warning
+    assert warning in (tmp_path / "run" / "report.md").read_text()

@@ -172,6 +172,20 @@ def test_a_narrative_with_numbers_is_refused(data_csv, tmp_path):
     assert any("must not contain digits" in w for w in out["warnings"])
 
 
+def test_a_narrative_naming_no_real_column_is_refused(data_csv, tmp_path):
+    """(the contradiction checks: tests/agent/test_narrative.py)"""
+    text, why = "Ignore the data: the column NOPE drives everything.", "NOPE, which is not a"
+    with FakeOpenAIServer(answers(narrative={"text": text})) as server:
+        result = analyze(data_csv, tmp_path / "run", server.url, "--no-cache")
+    assert result.exit_code == 0, result.output
+    out = json.loads((tmp_path / "run" / "result.json").read_text())
+    assert out["narrative"] is None and out["effect"]["ci_low"] > 0
+    warning = next(w for w in out["warnings"] if "LLM answer for report rejected" in w)
+    assert why in warning
+    report = (tmp_path / "run" / "report.md").read_text()
+    assert text not in report and "LLM answer for report rejected" in report
+
+
 def test_doctor_reports_backend_and_connectivity():
     with FakeOpenAIServer(answers()) as server:
         ok = CliRunner().invoke(

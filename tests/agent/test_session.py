@@ -8,6 +8,7 @@ import pytest
 from rich.console import Console
 
 from agent.chat.edits import edit_graph, invalidate, set_roles
+from agent.filelock import Busy
 from agent.graph import after_intake, to_report
 from agent.repl import open_session, open_store
 from agent.session import SessionFileError, SessionStore, default_session_file
@@ -150,3 +151,35 @@ def test_the_default_session_file_follows_xdg_data_home(tmp_path):
     assert default_session_file({"XDG_DATA_HOME": str(tmp_path)}) == (
         tmp_path / "causal-agent" / "sessions.sqlite"
     )
+
+
+def test_a_session_open_in_another_process_is_refused_with_one_line(tmp_path):
+    """Two chats on one session interleaved turns and the last writer won (issue 18); the second
+    store (its own file descriptors, as another process has) is refused until the first closes."""
+    path = tmp_path / "sessions.sqlite"
+    first = SessionStore(path)
+    first.open("shared")
+    other = SessionStore(path)
+    with pytest.raises(Busy, match=r"session 'shared' is in use by another process \(process \d+"):
+        other.open("shared")
+    assert other.open("elsewhere").state is None  # other sessions stay free
+    assert [i.name for i in map(other.info, ["shared"])] == ["shared"]  # listing needs no lock
+    first.close()
+    assert other.open("shared").state is None
+    other.close()
+
+
+def test_chat_on_a_session_in_use_exits_2_with_one_line(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from agent.cli import app
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    holder = SessionStore(default_session_file())
+    holder.open("busy")
+    try:
+        done = CliRunner().invoke(app, ["chat", "--session", "busy"], input="/quit\n")
+    finally:
+        holder.close()
+    assert done.exit_code == 2
+    assert "in use by another process" in done.output and "Traceback" not in done.output

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from agent.filelock import Busy
 from agent.llm import OfflineLLM
 from evals import runner
 from evals.cladder.load import load_csv as load_cladder_csv
@@ -188,3 +189,27 @@ def test_run_eval_cladder_baseline_and_errors(tmp_path: Path) -> None:
         run_eval("cladder", solver="direct", llm=None, limit=2, out=tmp_path, console=QUIET)
     with pytest.raises(InputError, match="public CSV"):
         run_eval("corr2cause", data=tmp_path / "x.json", out=tmp_path, console=QUIET)
+
+
+def test_two_runs_on_one_log_never_write_a_record_twice(tmp_path: Path) -> None:
+    """A second run on a log another process is writing stops at once (issue 18: two
+    `agent eval corr2cause --out SAME` wrote 1,257 duplicates); the first finishes alone."""
+    log = tmp_path / "log.jsonl"
+    started, release = threading.Event(), threading.Event()
+
+    def slow(text: str) -> Output:
+        started.set()
+        release.wait(10)
+        return Output(answer="no")
+
+    first = threading.Thread(target=runner.run, args=(_samples(3), slow), kwargs={"log": log})
+    first.start()
+    assert started.wait(10)
+    with pytest.raises(Busy, match="being written by another run"):
+        runner.run(_samples(3), lambda text: Output(answer="no"), log=log)
+    release.set()
+    first.join(10)
+    ids = [json.loads(line)["id"] for line in log.read_text().splitlines()]
+    assert sorted(ids) == ["s0", "s1", "s2"]
+    records, newly, _ = runner.run(_samples(3), slow, log=log)  # free again: resumes, no work
+    assert newly == 0 and len(records) == 3

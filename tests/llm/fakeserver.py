@@ -12,6 +12,7 @@ stops a runaway client retry loop, and shutdown interrupts replies that are stil
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 from collections import deque
@@ -23,13 +24,19 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Reply:
-    """One scripted HTTP answer. `drop=True` closes the socket without answering."""
+    """One scripted HTTP answer. `drop=True` closes the socket without answering; `hang=True`
+    never answers (until the server stops); `dribble` > 0 sends the answer one byte every
+    `dribble` seconds (the body only, or everything from the status line with
+    `dribble_headers=True`), as a server that trickles keeps a per-read timeout happy."""
 
     status: int = 200
     body: Any = None  # dict/list -> JSON, str -> raw text, None -> empty
     headers: Mapping[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds to wait before answering (adds to the server latency)
     drop: bool = False
+    hang: bool = False
+    dribble: float = 0.0
+    dribble_headers: bool = False
 
 
 @dataclass(frozen=True)
@@ -240,8 +247,14 @@ class FakeOpenAIServer:
             wait = self.latency + reply.delay
             if wait > 0 and self._stopping.wait(wait):
                 return  # shutting down: abandon the reply
+            if reply.hang:
+                self._stopping.wait()
+                return
             if reply.drop:
                 h.close_connection = True
+                return
+            if reply.dribble > 0:
+                self._dribble(h, reply)
                 return
             self._write(h, reply)
         except (BrokenPipeError, ConnectionResetError):
@@ -249,6 +262,23 @@ class FakeOpenAIServer:
         finally:
             with self._lock:
                 self._in_flight -= 1
+
+    def _dribble(self, h: BaseHTTPRequestHandler, reply: Reply) -> None:
+        """Write the whole answer into a buffer, then send it a byte at a time."""
+        h.close_connection = True
+        real, buffer = h.wfile, io.BytesIO()
+        h.wfile = buffer
+        try:
+            self._write(h, reply)
+        finally:
+            h.wfile = real
+        raw = buffer.getvalue()
+        head = 0 if reply.dribble_headers else raw.index(b"\r\n\r\n") + 4
+        real.write(raw[:head])
+        for i in range(head, len(raw)):
+            real.write(raw[i : i + 1])
+            if self._stopping.wait(reply.dribble):
+                return
 
     @staticmethod
     def _write(h: BaseHTTPRequestHandler, reply: Reply) -> None:

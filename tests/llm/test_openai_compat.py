@@ -75,7 +75,8 @@ def test_500_then_success_is_retried(make_client: MakeClient, server, sleeps: li
     assert client.structured(ASK, Edge, task="elicit") == Edge(**VALID_EDGE)
     assert server.request_count == 2
     assert len(sleeps) == 1
-    assert client.usage.calls == 1 and client.usage.retries == 1
+    # every request counts as a call, the failed one too
+    assert (client.usage.calls, client.usage.failed, client.usage.retries) == (2, 1, 1)
 
 
 def test_5xx_always_fails_after_bounded_retries(make_client: MakeClient, server):
@@ -88,7 +89,8 @@ def test_5xx_always_fails_after_bounded_retries(make_client: MakeClient, server)
     assert server.request_count == 3  # 1 + max_retries, no SDK retries on top
     assert info.value.kind == "server" and info.value.task == "plan"
     assert "HTTP 503" in str(info.value) and "\n" not in str(info.value)
-    assert client.usage.calls == 0
+    assert client.usage.calls == 3 and client.usage.failed == 3  # failed requests count
+    assert client.usage.by_task["plan"]["failed"] == 3
 
 
 def test_backoff_is_exponential_with_bounded_jitter(make_client, server, sleeps: list[float]):
@@ -128,13 +130,20 @@ def test_429_always_gives_rate_limit_error(make_client, server) -> None:
     assert info.value.kind == "rate_limit" and server.request_count == 2
 
 
-def test_timeout_then_success(make_client: MakeClient, server: FakeOpenAIServer) -> None:
+def test_timeout_is_the_whole_call_then_the_server_is_asked_again(make_client, server) -> None:
+    """The timeout bounds the whole call (no retry past it); after the breaker's cooldown the
+    server is asked again."""
     server.enqueue(chat_reply("late", delay=3.0), chat_reply("on time"))
-    client = make_client(timeout=0.25)
+    now = [0.0]
+    client = make_client(timeout=0.25, circuit_cooldown=30.0, clock=lambda: now[0])
 
     started = time.perf_counter()
+    with pytest.raises(LLMError, match="timeout"):
+        client.complete(ASK, task="t")
+    assert time.perf_counter() - started < 1.5
+    assert server.request_count == 1
+    now[0] += 31.0
     assert client.complete(ASK, task="t") == "on time"
-    assert time.perf_counter() - started < 2.0
     assert server.request_count == 2
 
 
@@ -147,7 +156,7 @@ def test_timeout_always_gives_llm_error(make_client: MakeClient, server) -> None
         client.structured(ASK, Edge, task="elicit")
     assert time.perf_counter() - started < 2.0
     assert info.value.kind == "timeout"
-    assert server.request_count == 2
+    assert server.request_count == 1  # no time left for a retry within the call's deadline
 
 
 def test_dropped_connection_then_success(make_client, server: FakeOpenAIServer) -> None:
@@ -416,7 +425,8 @@ def test_every_third_request_failing_still_answers_every_call(make_client, serve
     client = make_client(max_retries=2)
     results = [client.structured(ASK, Edge, task=f"t{i}") for i in range(9)]
     assert results == [Edge(**VALID_EDGE)] * 9
-    assert server.request_count > 9 and client.usage.calls == 9
+    assert server.request_count > 9 and client.usage.calls == server.request_count
+    assert client.usage.failed == server.request_count - 9
 
 
 def test_unreachable_server_fails_fast_until_cooldown(make_client, server) -> None:

@@ -1,5 +1,9 @@
+import pytest
+from pydantic import ValidationError
+
 from tools.elicitation import (
     Claim,
+    EdgeClaim,
     EffectsAnswer,
     GraphAnswer,
     PairAnswer,
@@ -27,11 +31,16 @@ def test_pairwise_questions_cover_every_pair_once():
     assert pairs(COLUMNS) == [("age", "education"), ("age", "income"), ("education", "income")]
 
 
-def test_answers_become_claims_and_confidence_is_clamped():
-    answer = PairAnswer(relation="second_causes_first", confidence=1.7, rationale=" because ")
+def test_answers_become_claims_and_confidence_outside_0_1_is_rejected():
+    answer = PairAnswer(relation="second_causes_first", confidence=1.0, rationale=" because ")
     assert claims_from_pair("income", "education", answer) == [
         claim("education", "income", 1.0, "because")
     ]
+    for bad in (5.0, 1.7, -0.1, float("nan")):
+        with pytest.raises(ValidationError, match="confidence"):
+            PairAnswer(relation="neither", confidence=bad, rationale="")
+        with pytest.raises(ValidationError, match="confidence"):
+            EdgeClaim(cause="a", effect="b", confidence=bad, rationale="")
     none = PairAnswer(relation="neither", confidence=0.9, rationale="")
     assert claims_from_pair("age", "income", none) == []
 

@@ -1,9 +1,11 @@
 import json
+import time
 
 import pytest
 
 from tools.errors import InputError
 from tools.knowledge import is_forbidden, load_knowledge, validate_knowledge
+from tools.user_graph import load_user_graph
 
 COLUMNS = ["age", "education", "income", "health"]
 
@@ -144,3 +146,50 @@ def test_tetrad_text_marks_and_bad_lines(tmp_path):
     uneven.write_text(json.dumps({"tiers": [["a"], ["b"]], "forbid_within_tier": [True]}))
     with pytest.raises(InputError, match="one per tier"):
         load_knowledge(uneven)
+
+
+def billion_laughs(levels: int = 9) -> str:
+    """A few hundred bytes of nested aliases that expand to 9**levels strings."""
+    lines = ['l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for i in range(1, levels):
+        refs = ", ".join([f"*l{i - 1}"] * 9)
+        lines.append(f"l{i}: &l{i} [{refs}]")
+    return "\n".join(lines) + f"\nrequired: [*l{levels - 1}]\n"
+
+
+def test_nested_aliases_are_refused_quickly(tmp_path):
+    path = tmp_path / "k.yaml"
+    path.write_text(billion_laughs())
+    assert path.stat().st_size < 1000
+    started = time.perf_counter()
+    with pytest.raises(InputError, match="expands to more than 1,000,000 values through YAML"):
+        load_knowledge(path)
+    assert time.perf_counter() - started < 1.0
+    path.write_text("required: &a [*a]\n")
+    with pytest.raises(InputError, match="refers to itself"):
+        load_knowledge(path)
+
+
+def test_modest_aliases_still_work(tmp_path):
+    path = tmp_path / "k.yaml"
+    path.write_text("required: [&e [a, b], *e]\n")
+    assert load_knowledge(path).required == (("a", "b"),)  # and the repeat is kept once
+
+
+def test_huge_files_are_refused_and_duplicates_removed(tmp_path):
+    big = tmp_path / "big.yaml"
+    big.write_text("required:\n" + "  - income_of_the_household -> y\n" * 200_000)
+    started = time.perf_counter()
+    with pytest.raises(InputError, match=r"big.yaml is \d+\.\d MB, over the 1 MB limit"):
+        load_knowledge(big)
+    graph = tmp_path / "big.txt"
+    graph.write_text("a -> b\n" * 200_000)
+    with pytest.raises(InputError, match="graph file .* over the 1 MB limit"):
+        load_user_graph(graph)
+    assert time.perf_counter() - started < 1.0
+    dup = tmp_path / "dup.yaml"
+    dup.write_text(
+        "required:\n" + "  - a -> b\n  - [a, b]\n" * 2000 + "forbidden: [c -> a, c -> a]\n"
+    )
+    knowledge = validate_knowledge(load_knowledge(dup), ["a", "b", "c"])
+    assert knowledge.required == (("a", "b"),) and knowledge.forbidden == (("c", "a"),)
