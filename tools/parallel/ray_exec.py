@@ -97,9 +97,13 @@ class RayExecutor:
 
     @property
     def workers(self) -> int:
-        """The local Ray's CPUs, or the joined cluster's (asked once connected)."""
+        """The local Ray's CPUs, or the joined cluster's (asked once connected). Before any
+        fan-out has gone to Ray, the local fallback's: that is where the work runs until then
+        (asking a cluster would connect to it, a second of a small run)."""
         if self.num_cpus and not self.address:
             return self.num_cpus
+        if self.fallback is not None and self._remote is None:
+            return self.fallback.workers
         return max(1, int(self.ray().cluster_resources().get("CPU", 1)))
 
     def map(
