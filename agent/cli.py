@@ -78,15 +78,9 @@ MaxRowsOption = Annotated[
 
 
 def make_llm(settings: Settings) -> LLMClient:
-    from agent.llm.factory import build_client
+    from agent.request import make_llm as build  # one builder for the CLI, API and MCP
 
-    return build_client(
-        settings.llm,
-        base_url=settings.base_url,
-        no_cache=not settings.llm_cache,
-        strict=settings.llm_strict,
-        timeout=settings.llm_timeout,
-    )
+    return build(settings)
 
 
 @app.callback()
@@ -164,8 +158,9 @@ DISCOVERY_ALGORITHMS: tuple[str, ...] = get_args(Algorithm)
 
 
 def check_choice(flag: str, value: str, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
-        raise InputError(f"{flag} {value!r} is not one of: {', '.join(allowed)}")
+    from agent.request import check_choice as check
+
+    check(flag, value, allowed)
 
 
 MAX_SEED = 2**32 - 1
@@ -306,25 +301,22 @@ def analyze(
             raise InputError(
                 "--pairs replaces --treatment/--outcome/--question: pass one or the other"
             )
-        if (treatment is None) != (outcome is None):
-            raise InputError(
-                "pass both --treatment and --outcome (or --question alone, or "
-                "neither for a discovery-only analysis)"
-            )
-        check_choice("--graph-mode", graph_mode, ("replace", "seed"))
-        check_choice("--prior", prior, ("auto", "pairwise", "bfs", "graph", "none"))
-        if algorithm is not None:
-            check_choice("--algorithm", algorithm, DISCOVERY_ALGORITHMS)
-        if prior_samples < 1:
-            raise InputError(f"--prior-samples must be at least 1 (got {prior_samples})")
+        from agent.request import check_options, steering_fields
+
+        check_options(
+            treatment=treatment,
+            outcome=outcome,
+            graph_mode=graph_mode,
+            prior=prior,
+            algorithm=algorithm,
+            prior_samples=prior_samples,
+            series=(time, unit, max_lag, horizon, hidden_confounders),
+        )
         check_seed(seed)
         if time_budget is not None and not 0 < time_budget < float("inf"):
             raise InputError(
                 f"--time-budget must be a positive number of seconds (got {time_budget})"
             )
-        from tools.timeseries.options import check_series_flags
-
-        check_series_flags(time, unit, max_lag, horizon, hidden_confounders)
         settings = resolve_settings(
             llm=llm,
             base_url=base_url,
@@ -334,8 +326,6 @@ def analyze(
             quiet=quiet,
             executor=executor,
         )
-        from agent.request import steering_fields  # loads the estimator registry
-
         steering = steering_fields(
             estimand,
             estimator,

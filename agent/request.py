@@ -1,23 +1,26 @@
 """Options -> an `AnalysisRequest` and an LLM client, as `agent analyze` builds them.
 
-Shared by the Python API (`agent.api`) and the MCP server (`agent.mcp_server`), so every way in
-checks the same options with the same one-line messages.
+Shared by the CLI, the Python API (`agent.api`) and the MCP server (`agent.mcp_server`), so every
+way in checks the same options with the same one-line messages. Light to import (no estimator or
+discovery library): the CLI checks its flags with it before loading the machinery.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, get_args
 
 from agent.config import Settings
 from agent.llm.base import LLMClient
 from agent.llm.factory import build_client
 from agent.state import AnalysisRequest
-from tools.discovery import ALGORITHMS
-from tools.effects.cate import estimator_name
 from tools.errors import InputError
 from tools.timeseries.options import check_series_flags
+from tools.types import Algorithm
+
+ALGORITHMS: tuple[str, ...] = get_args(Algorithm)
+PRIORS = ("auto", "pairwise", "bfs", "graph", "none")
 
 PathLike = str | os.PathLike[str]
 
@@ -25,6 +28,32 @@ PathLike = str | os.PathLike[str]
 def check_choice(name: str, value: str, allowed: Sequence[str]) -> None:
     if value not in allowed:
         raise InputError(f"{name} {value!r} is not one of: {', '.join(allowed)}")
+
+
+def check_options(
+    *,
+    treatment: str | None,
+    outcome: str | None,
+    graph_mode: str,
+    prior: str,
+    algorithm: str | None,
+    prior_samples: int,
+    series: tuple[str | None, str | None, int | None, int, bool],
+) -> None:
+    """The checks of `agent analyze`'s flags that need no data (one line each);
+    `series` = (time, unit, max_lag, horizon, hidden_confounders)."""
+    if (treatment is None) != (outcome is None):
+        raise InputError(
+            "pass both --treatment and --outcome (or --question alone, or "
+            "neither for a discovery-only analysis)"
+        )
+    check_choice("--graph-mode", graph_mode, ("replace", "seed"))
+    check_choice("--prior", prior, PRIORS)
+    if algorithm is not None:
+        check_choice("--algorithm", algorithm, ALGORITHMS)
+    if prior_samples < 1:
+        raise InputError(f"--prior-samples must be at least 1 (got {prior_samples})")
+    check_series_flags(*series)
 
 
 def build_request(
@@ -57,18 +86,15 @@ def build_request(
 ) -> AnalysisRequest:
     """Check the options as `agent analyze` checks its flags (same messages) and build the
     request; shared by the Python API and the MCP server."""
-    if (treatment is None) != (outcome is None):
-        raise InputError(
-            "pass both --treatment and --outcome (or --question alone, or "
-            "neither for a discovery-only analysis)"
-        )
-    check_choice("--graph-mode", graph_mode, ("replace", "seed"))
-    check_choice("--prior", prior, ("auto", "pairwise", "bfs", "graph", "none"))
-    if algorithm is not None:
-        check_choice("--algorithm", algorithm, tuple(ALGORITHMS))
-    if prior_samples < 1:
-        raise InputError(f"--prior-samples must be at least 1 (got {prior_samples})")
-    check_series_flags(time, unit, max_lag, horizon, hidden_confounders)
+    check_options(
+        treatment=treatment,
+        outcome=outcome,
+        graph_mode=graph_mode,
+        prior=prior,
+        algorithm=algorithm,
+        prior_samples=prior_samples,
+        series=(time, unit, max_lag, horizon, hidden_confounders),
+    )
     if isinstance(drop, str):
         drop = drop.split(",")
     steering = steering_fields(
@@ -110,6 +136,8 @@ def steering_fields(
 ) -> dict[str, Any]:
     """`--estimand`, `--estimator`, `--reference`, `--dose`, `--modifiers` checked (the same
     one-line messages everywhere) as `AnalysisRequest` fields."""
+    from tools.effects.cate import estimator_name  # the estimator registry (scikit-learn)
+
     check_choice("--estimand", estimand.lower(), ("ate", "att", "atc"))
     if not effect and (reference or dose or modifiers is not None):
         raise InputError(
