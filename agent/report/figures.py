@@ -35,6 +35,32 @@ STYLE = {
 }
 
 
+def _draw_nodes(
+    ax: Any, pos: dict[str, tuple[float, float]], treatment: str | None, outcome: str | None
+) -> None:
+    """One labelled box per variable; the treatment and the outcome in their own colours."""
+    for name, (x, y) in pos.items():
+        colour = "#f4b183" if name == treatment else "#a9d18e" if name == outcome else "#dde6f2"
+        ax.text(
+            x,
+            y,
+            name,
+            ha="center",
+            va="center",
+            fontsize=9,
+            zorder=3,
+            bbox={"boxstyle": "round,pad=0.35", "fc": colour, "ec": "#555555"},
+        )
+
+
+def _png(plt: Any, fig: Any) -> bytes:
+    """The figure as PNG bytes (tight bounding box), closed."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", bbox_inches="tight")
+    plt.close(fig)
+    return buffer.getvalue()
+
+
 def layout(graph: CausalGraph) -> dict[str, tuple[float, float]]:
     g = nx.Graph()
     g.add_nodes_from(graph.nodes)
@@ -87,26 +113,12 @@ def draw_graph_png(
                 bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none"},
                 zorder=2,
             )
-    for name, (x, y) in pos.items():
-        colour = "#f4b183" if name == treatment else "#a9d18e" if name == outcome else "#dde6f2"
-        ax.text(
-            x,
-            y,
-            name,
-            ha="center",
-            va="center",
-            fontsize=9,
-            zorder=3,
-            bbox={"boxstyle": "round,pad=0.35", "fc": colour, "ec": "#555555"},
-        )
+    _draw_nodes(ax, pos, treatment, outcome)
     xs = [p[0] for p in pos.values()] or [0.0]
     ys = [p[1] for p in pos.values()] or [0.0]
     ax.set_xlim(min(xs) - 0.35, max(xs) + 0.35)
     ax.set_ylim(min(ys) - 0.25, max(ys) + 0.25)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", bbox_inches="tight")
-    plt.close(fig)
-    return buffer.getvalue()
+    return _png(plt, fig)
 
 
 def draw_cate_png(
@@ -207,28 +219,15 @@ def draw_series_graph_png(
             va="center",
             bbox={"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none"},
         )
+    _draw_nodes(ax, pos, treatment, outcome)
     for name, (x, y) in pos.items():
-        colour = "#f4b183" if name == treatment else "#a9d18e" if name == outcome else "#dde6f2"
-        ax.text(
-            x,
-            y,
-            name,
-            ha="center",
-            va="center",
-            fontsize=9,
-            zorder=3,
-            bbox={"boxstyle": "round,pad=0.35", "fc": colour, "ec": "#555555"},
-        )
         if name in selfs:
             lags = ",".join(str(lag) for lag in sorted(selfs[name]))
             ax.text(x, y - 0.13, f"auto: {lags}", ha="center", fontsize=7, color="#666666")
     ax.set_title("time-series graph: labels are lags (0 = same time step, blue)", fontsize=9)
     ax.set_xlim(-1.35, 1.35)
     ax.set_ylim(-1.35, 1.35)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", bbox_inches="tight")
-    plt.close(fig)
-    return buffer.getvalue()
+    return _png(plt, fig)
 
 
 def draw_horizon_png(
