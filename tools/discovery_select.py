@@ -36,6 +36,7 @@ import pandas as pd
 from scipy import stats
 from threadpoolctl import threadpool_limits
 
+from tools.data.prepare import seeded_rows
 from tools.discovery import ALGORITHMS
 from tools.discovery_screen import SCREEN_COLUMNS, SCREEN_FDR, WIDE_COLUMNS, WIDE_MAX_DEPTH
 from tools.errors import InputError
@@ -117,10 +118,7 @@ class DiscoveryChoice(Frozen):
 
 def discovery_sample(frame: pd.DataFrame, rows: int | None, seed: int) -> pd.DataFrame:
     """The seeded rows discovery sees (all when `rows` is None or the table is smaller)."""
-    if rows is None or len(frame) <= rows:
-        return frame
-    keep = np.sort(np.random.default_rng([seed, 11]).choice(len(frame), rows, replace=False))
-    return frame.iloc[keep].reset_index(drop=True)
+    return seeded_rows(frame, rows, seed, stream=11)
 
 
 def find_context(frame: pd.DataFrame, exclude: frozenset[str] = frozenset()) -> str | None:

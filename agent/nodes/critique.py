@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ValidationError
 
@@ -41,6 +40,7 @@ from agent.state import (
 from tools.critique.refuters import Refit, backdoor_refit
 from tools.critique.suite import CHECKS, CritiqueInputs, run_checks
 from tools.critique.verdict import best_round, counted
+from tools.data import seeded_rows
 from tools.errors import InputError
 from tools.frontdoor import estimate_frontdoor
 from tools.iv import estimate_iv
@@ -170,6 +170,20 @@ the estimate re-computed on that same sample: a check compares like with like, a
 this size is already far beyond what its thresholds need."""
 
 
+SAMPLE_FIELDS = (
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "std_error",
+    "n",
+    "att",
+    "att_ci_low",
+    "att_ci_high",
+    "naive_estimate",
+)
+"""What the sample's re-estimate replaces in the effect the checks attack."""
+
+
 def _check_sample(
     frame: pd.DataFrame,
     effect: EffectEstimate,
@@ -180,14 +194,10 @@ def _check_sample(
 ) -> tuple[pd.DataFrame, EffectEstimate]:
     if len(frame) <= CHECK_MAX_ROWS or effect.status != "estimated":
         return frame, effect
-    rows = np.sort(np.random.default_rng([seed, 13]).choice(len(frame), CHECK_MAX_ROWS, False))
-    sample = frame.iloc[rows].reset_index(drop=True)
+    sample = seeded_rows(frame, CHECK_MAX_ROWS, seed, stream=13)
     redo = refit or backdoor_refit(effect, params, categorical_columns(state))
     again = redo(sample, effect.treatment, ())
-    fields = ("estimate", "ci_low", "ci_high", "std_error", "n", "att", "att_ci_low")
-    effect = effect.model_copy(
-        update={k: getattr(again, k) for k in (*fields, "att_ci_high", "naive_estimate")}
-    )
+    effect = effect.model_copy(update={k: getattr(again, k) for k in SAMPLE_FIELDS})
     return sample, effect
 
 

@@ -13,13 +13,13 @@ run context, for the report to write next to itself.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from agent.context import RunContext
 from agent.nodes.base import Step, node
 from agent.nodes.series import estimate_series
 from agent.state import AnalysisState
+from tools.data import seeded_rows
 from tools.effects.answers import estimate_answers
 from tools.effects.cate import LABELS
 from tools.effects.estimation import EffectFit, estimate_effect, estimate_possible_effects
@@ -208,8 +208,7 @@ def _with_answers(
     families = (d.get("nuisance_y", "linear"), d.get("nuisance_t", "linear"))
     effect = fit.effect
     if len(frame) > ANSWER_MAX_ROWS and ident.questions:
-        rows = np.random.default_rng([params.seed, 19]).choice(len(frame), ANSWER_MAX_ROWS, False)
-        frame = frame.iloc[np.sort(rows)].reset_index(drop=True)
+        frame = seeded_rows(frame, ANSWER_MAX_ROWS, params.seed, stream=19)
         effect = effect.model_copy(
             update={
                 "warnings": (

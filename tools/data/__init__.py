@@ -13,7 +13,7 @@ from tools.data.checks import (
     closest_columns,
     require_column,
 )
-from tools.data.prepare import Prepared, prepare
+from tools.data.prepare import Prepared, prepare, seeded_rows
 from tools.data.profile import (
     MAX_CATEGORICAL_CODES,
     MAX_MISSING_FRACTION,
@@ -41,6 +41,7 @@ __all__ = [
     "file_sha256",
     "load_table",
     "prepare",
+    "seeded_rows",
     "profile_table",
     "require_column",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from tools.data.read import Table
@@ -58,3 +59,12 @@ def prepare(table: Table, profile: DataProfile, drop_missing: bool = True) -> Pr
         else:
             frame[name] = values.astype(float)
     return Prepared(frame=frame.reset_index(drop=True), codings=codings, notes=tuple(notes))
+
+
+def seeded_rows(frame: pd.DataFrame, rows: int | None, seed: int, stream: int) -> pd.DataFrame:
+    """A seeded sample of at most `rows` rows in table order (all when `rows` is None or the
+    table is smaller). `stream` keeps the samples of different steps independent."""
+    if rows is None or len(frame) <= rows:
+        return frame
+    keep = np.sort(np.random.default_rng([seed, stream]).choice(len(frame), rows, replace=False))
+    return frame.iloc[keep].reset_index(drop=True)
