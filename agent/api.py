@@ -313,7 +313,10 @@ def _run(request: AnalysisRequest, ctx: RunContext, progress: bool, label: str) 
     bar = ProgressBar(label) if progress else None
     ctx.progress = bar if bar is not None else no_progress
     try:
-        with threadpool_limits(limits=1):
+        with threadpool_limits(limits=1), warnings.catch_warnings():
+            # the first run imports causal-learn and dowhy, whose tqdm.auto warns in a notebook
+            # without ipywidgets; nothing here draws a widget (as in agent/__init__.py)
+            warnings.filterwarnings("ignore", message="IProgress not found")
             return run_analysis(request, ctx)
     finally:
         ctx.close()  # a Ray this run started (AGENT_EXECUTOR=ray) is shut down
