@@ -24,6 +24,11 @@ VARLINGAM_MIN_EFFECT = 0.05
 """VARLiNGAM: standardised coefficients below this are read as no edge (the pruning keeps
 tiny ones)."""
 
+NONLINEAR_PC_ALPHA = 0.05
+"""PCMCI's first (parent-selection) stage with the nonlinear test: a lax level keeps weak
+parents as conditions of the final tests (tigramite suggests 0.05-0.2); the final level is the
+choice's alpha."""
+
 
 @dataclass(frozen=True)
 class Link:
@@ -81,11 +86,10 @@ def _tigramite_frame(units: list[np.ndarray], names: tuple[str, ...]):
 
 
 def _test(choice: SeriesChoice, seed: int):
-    if choice.test == "cmiknn":
-        from tigramite.independence_tests.cmiknn import CMIknn
+    if choice.test == "rcot":
+        from tools.timeseries.kernel_test import rcot_test
 
-        # a fixed CMI threshold (choice.alpha, in nats) instead of the slow shuffle test
-        return CMIknn(significance="fixed_thres", knn=0.1, seed=seed, workers=1)
+        return rcot_test(seed)
     from tigramite.independence_tests.parcorr import ParCorr
 
     return ParCorr(significance="analytic")
@@ -153,7 +157,7 @@ def run_tigramite(
             link_assumptions=assumptions,
             tau_min=1,
             tau_max=max_lag,
-            pc_alpha=choice.alpha,
+            pc_alpha=NONLINEAR_PC_ALPHA,
             alpha_level=choice.alpha,
         )
     else:

@@ -17,7 +17,7 @@ from tools.types import DiscoveryParams, DiscoveryResult, Knowledge
 
 LABELS = {
     "pcmciplus": "PCMCI+ (ParCorr)",
-    "pcmci_nonlinear": "PCMCI (CMIknn, lagged links)",
+    "pcmci_nonlinear": "PCMCI (RCoT kernel test, lagged links)",
     "varlingam": "VARLiNGAM",
     "lpcmci": "LPCMCI (ParCorr)",
 }

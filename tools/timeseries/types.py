@@ -51,10 +51,10 @@ class SeriesFacts(Frozen):
 
 class SeriesChoice(Frozen):
     method: TSMethod
-    test: Literal["parcorr", "cmiknn", "none"]
+    test: Literal["parcorr", "rcot", "none"]
     rule: str
     alpha: float = 0.01
-    """Significance level of the test; for CMIknn, the fixed CMI threshold in nats."""
+    """Significance level of the test."""
     subsample: int | None = None
     """Nonlinear test: the most recent this-many steps (per unit) are analysed."""
     facts: SeriesFacts | None = None
