@@ -674,6 +674,14 @@ def eval_discovery(
     no_prior: Annotated[bool, typer.Option("--no-prior", help="Skip the auto+prior rows.")] = False,
     seed: Annotated[int, typer.Option(help="Seed for the SEMs and every search.")] = 0,
     out: Annotated[Path, typer.Option(help="Markdown table file.")] = Path("discovery_eval.md"),
+    replicates: Annotated[
+        int,
+        typer.Option(
+            help="timeseries only: seeds per kind of process (--seed, --seed + 10, ...).",
+            min=1,
+            max=50,
+        ),
+    ] = 3,
 ) -> None:
     """Every discovery algorithm and the automatic choice on seeded SEMs and real graphs."""
     import warnings
@@ -701,7 +709,10 @@ def eval_discovery(
         )
 
         rows = run_timeseries_suite(
-            seed, only, log=lambda line: err.print(line, highlight=False, soft_wrap=True)
+            seed,
+            only,
+            log=lambda line: err.print(line, highlight=False, soft_wrap=True),
+            replicates=replicates,
         )
         table = summary_table(rows) + "\n" + timeseries_table(rows)
         target = out if suites == ["timeseries"] else out.with_name(f"{out.stem}-timeseries.md")

@@ -223,6 +223,8 @@ class TSRow:
     irf_max_error: float | None
     """Largest |estimate - truth| over horizons, as a share of the peak |truth|."""
     irf_edge: str
+    irf_covered: bool | None
+    """The true response inside the effect's 95% interval at every horizon."""
     resamples: int
     seconds: float
 
@@ -255,7 +257,7 @@ def run_case(case: VarCase, seed: int = 0, horizon: int = 5, n_jobs: int = 2) ->
     result = discover_series(series, choice, lag.max_lag, knowledge, seed=seed, resamples=0)
     p, r, f1 = score_lagged(result.graph, case.truth)
     backwards = sum(1 for e in result.graph.edges if e.lag is None or e.lag < 0)
-    irf_error, edge = None, ""
+    irf_error, edge, covered = None, "", None
     if case.coefficients is not None and case.known_edge is not None:
         src, dst = case.known_edge
         effect = effect_over_time(series, result.graph, src, dst, horizon, seed=seed)
@@ -264,6 +266,10 @@ def run_case(case: VarCase, seed: int = 0, horizon: int = 5, n_jobs: int = 2) ->
         irf_error = max(abs(e.estimate - t) for e, t in zip(effect.horizons, truth, strict=True))
         irf_error /= peak
         edge = f"{src}->{dst}"
+        covered = all(
+            e.ci_low - 1e-9 <= t <= e.ci_high + 1e-9
+            for e, t in zip(effect.horizons, truth, strict=True)
+        )
     return TSRow(
         case=case.name,
         method=choice.method,
@@ -275,6 +281,7 @@ def run_case(case: VarCase, seed: int = 0, horizon: int = 5, n_jobs: int = 2) ->
         future_to_past=backwards,
         irf_max_error=None if irf_error is None else round(irf_error, 3),
         irf_edge=edge,
+        irf_covered=covered,
         resamples=int(result.diagnostics["resamples"]),
         seconds=round(time.perf_counter() - start, 2),
     )
@@ -283,12 +290,14 @@ def run_case(case: VarCase, seed: int = 0, horizon: int = 5, n_jobs: int = 2) ->
 def timeseries_table(rows: list[TSRow]) -> str:
     head = (
         "| case | method (expected) | max lag | lagged-edge P | R | F1 | future->past | "
-        "IRF max error / peak | resamples | seconds |\n|---|---|---|---|---|---|---|---|---|---|\n"
+        "IRF max error / peak | truth in 95% CI | resamples | seconds |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|\n"
     )
     body = "".join(
         f"| {r.case} | {r.method} ({r.expected}) | {r.max_lag} | {r.precision:.3f} | "
         f"{r.recall:.3f} | {r.f1:.3f} | {r.future_to_past} | "
         f"{'' if r.irf_max_error is None else f'{r.irf_max_error:.3f} ({r.irf_edge})'} | "
+        f"{'' if r.irf_covered is None else ('yes' if r.irf_covered else 'no')} | "
         f"{r.resamples} | {r.seconds:.1f} |\n"
         for r in rows
     )
@@ -303,7 +312,8 @@ def summary_table(rows: list[TSRow]) -> str:
         kinds.setdefault(r.case.split("/")[0], []).append(r)
     head = (
         "| process | runs | mean F1 | lowest F1 | IRF within 10% at every horizon | "
-        "future->past edges |\n|---|---|---|---|---|---|\n"
+        "truth in the IRF's 95% CI at every horizon | future->past edges |\n"
+        "|---|---|---|---|---|---|---|\n"
     )
     body = ""
     for kind, group in kinds.items():
@@ -313,17 +323,23 @@ def summary_table(rows: list[TSRow]) -> str:
             f"| {kind} | {len(group)} | {sum(r.f1 for r in group) / len(group):.3f} | "
             f"{min(r.f1 for r in group):.3f} | "
             f"{f'{within} of {len(scored)}' if scored else '-'} | "
-            f"{sum(r.future_to_past for r in group)} |\n"
+            f"{f'{sum(bool(r.irf_covered) for r in scored)} of {len(scored)}' if scored else '-'}"
+            f" | {sum(r.future_to_past for r in group)} |\n"
         )
     return head + body
 
 
 def run_timeseries_suite(
-    seed: int = 0, only: list[str] | None = None, log=lambda _: None, n_jobs: int = 2
+    seed: int = 0,
+    only: list[str] | None = None,
+    log=lambda _: None,
+    n_jobs: int = 2,
+    replicates: int = REPLICATES,
 ) -> list[TSRow]:
-    """Every case (those whose name contains a word of `only`), one row each."""
+    """Every case (those whose name contains a word of `only`), one row each; `replicates`
+    seeds per kind (seed, seed + 10, ...)."""
     rows = []
-    for case in timeseries_cases(seed):
+    for case in timeseries_cases(seed, replicates):
         if only and not any(word in case.name for word in only):
             continue
         rows.append(run_case(case, seed=seed, n_jobs=n_jobs))

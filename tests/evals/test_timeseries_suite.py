@@ -29,7 +29,7 @@ def test_the_hidden_series_is_left_out_of_the_table_and_the_truth():
 
 def test_summary_counts_runs_within_the_irf_tolerance():
     rows = [
-        TSRow("k/s0", "pcmciplus", "pcmciplus", 2, 1, 1, 1.0, 0, 0.05, "a->b", 0, 1.0),
-        TSRow("k/s10", "pcmciplus", "pcmciplus", 2, 1, 0.5, 0.667, 0, 0.2, "a->b", 0, 1.0),
+        TSRow("k/s0", "pcmciplus", "pcmciplus", 2, 1, 1, 1.0, 0, 0.05, "a->b", True, 0, 1.0),
+        TSRow("k/s10", "pcmciplus", "pcmciplus", 2, 1, 0.5, 0.667, 0, 0.2, "a->b", False, 0, 1.0),
     ]
-    assert "| k | 2 | 0.834 | 0.667 | 1 of 2 | 0 |" in summary_table(rows)
+    assert "| k | 2 | 0.834 | 0.667 | 1 of 2 | 1 of 2 | 0 |" in summary_table(rows)

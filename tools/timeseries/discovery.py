@@ -20,9 +20,10 @@ from tools.types import CausalGraph, Edge, Knowledge
 
 MISSING = -999_999.0
 """tigramite's missing-value flag: samples touching it are left out of every test."""
-VARLINGAM_MIN_EFFECT = 0.05
-"""VARLiNGAM: standardised coefficients below this are read as no edge (the pruning keeps
-tiny ones)."""
+VARLINGAM_ALPHA = 0.01
+"""VARLiNGAM's adaptive lasso (BIC) keeps coefficients that a test rejects (p about 0.03 on a
+seeded VAR): an edge it keeps is reported only when its coefficient is also significant at this
+level in the structural regression (the same 1% as ParCorr in PCMCI+)."""
 
 NONLINEAR_PC_ALPHA = 0.05
 """PCMCI's first (parent-selection) stage with the nonlinear test: a lax level keeps weak
@@ -167,6 +168,32 @@ def run_tigramite(
     return read_tigramite(result["graph"], result["val_matrix"], pag=False)
 
 
+def structural_pvalues(
+    units: list[np.ndarray], order: list[int], max_lag: int
+) -> np.ndarray:
+    """P[lag][j, i]: the OLS t-test p-value of i(t - lag) in j's structural regression on its
+    contemporaneous ancestors (earlier in `order`) and every variable at lags 1..max_lag, on the
+    windows inside each unit (a lag never spans two units)."""
+    import statsmodels.api as sm
+
+    from tools.timeseries.select import lagged_design
+
+    n = units[0].shape[1]
+    pairs = [lagged_design(u, max_lag) for u in units if len(u) > max_lag + 1]
+    now = np.vstack([y for y, _ in pairs])
+    past = np.vstack([x for _, x in pairs])
+    p = np.ones((max_lag + 1, n, n))
+    for pos, j in enumerate(order):
+        ancestors = order[:pos]
+        x = sm.add_constant(np.hstack([now[:, ancestors], past]))
+        pvalues = sm.OLS(now[:, j], x).fit().pvalues[1:]
+        p[0, j, ancestors] = pvalues[: len(ancestors)]
+        for lag in range(1, max_lag + 1):
+            start = len(ancestors) + (lag - 1) * n
+            p[lag, j, :] = pvalues[start : start + n]
+    return p
+
+
 def run_varlingam(
     units: list[np.ndarray],
     names: tuple[str, ...],
@@ -174,15 +201,16 @@ def run_varlingam(
     knowledge: Knowledge | None,
     seed: int,
 ) -> list[Link]:
-    """VARLiNGAM on the units one after another (gaps interpolated: it needs no holes)."""
+    """VARLiNGAM on the units one after another (gaps interpolated: it needs no holes); an edge
+    is kept when the adaptive lasso keeps it and a t-test finds it at `VARLINGAM_ALPHA`."""
     import lingam
     import pandas as pd
 
-    data = np.vstack(
-        [pd.DataFrame(u).interpolate(limit_direction="both").to_numpy() for u in units]
-    )
+    filled = [pd.DataFrame(u).interpolate(limit_direction="both").to_numpy() for u in units]
+    data = np.vstack(filled)
     model = lingam.VARLiNGAM(lags=max_lag, criterion=None, prune=True, random_state=seed)
     model.fit(data)
+    pvalues = structural_pvalues(filled, list(model.causal_order_), max_lag)
     sd = data.std(axis=0) + 1e-12
     links: list[Link] = []
     for lag, matrix in enumerate(model.adjacency_matrices_):
@@ -190,12 +218,11 @@ def run_varlingam(
             for i in range(len(names)):
                 if lag == 0 and i == j:
                     continue
-                b = float(matrix[j, i]) * sd[i] / sd[j]
-                if abs(b) < VARLINGAM_MIN_EFFECT:
+                if matrix[j, i] == 0 or pvalues[lag, j, i] >= VARLINGAM_ALPHA:
                     continue
                 if knowledge is not None and i != j and is_forbidden(knowledge, names[i], names[j]):
                     continue
-                links.append(Link(i, j, lag, "-->", b))
+                links.append(Link(i, j, lag, "-->", float(matrix[j, i]) * sd[i] / sd[j]))
     return links
 
 

@@ -29,11 +29,15 @@ RCOT_WIDTHS = (1.0, 0.5, 0.25)
 features cycle through them, i.e. a sum of Gaussian kernels. At the median width alone the
 features are too smooth to follow a link that oscillates (sin(2x) of a series with standard
 deviation 1.5): the test then misses it, or fails to regress it out of the conditioning set."""
-RCOT_WIDTHS_ARRAY = np.array(RCOT_WIDTHS)
 
 
 def feature_frequencies(
-    x: np.ndarray, num_f: int, sigma: float, rng: np.random.Generator
+    x: np.ndarray,
+    num_f: int,
+    sigma: float,
+    rng: np.random.Generator,
+    widths: tuple[float, ...] = RCOT_WIDTHS,
+    additive: bool = True,
 ) -> np.ndarray:
     """Random Fourier frequencies (num_f x d) of a sum of kernels.
 
@@ -45,9 +49,9 @@ def feature_frequencies(
     through its own nonlinear function, and that parent's noisy proxies then look like extra
     parents; lagged parents of a series usually act that way (additive links)."""
     rows, d = x.shape
-    width = RCOT_WIDTHS_ARRAY[np.arange(num_f) % len(RCOT_WIDTHS)]
+    width = np.array(widths)[np.arange(num_f) % len(widths)]
     w = rng.normal(size=(num_f, d)) / (sigma * width)[:, None]
-    if d > 1:
+    if additive and d > 1:
         head = x[: min(rows, 500)]
         own = np.median(np.abs(head[:, None, :] - head[None, :, :]), axis=(0, 1))
         own = np.where(own > 0, own, 1.0)
@@ -59,7 +63,7 @@ def feature_frequencies(
     return w
 
 
-def _seeded(cls, rng: np.random.Generator, features_xy: int):
+def _seeded(cls, rng: np.random.Generator, features_xy: int, kernel: dict):
     """causal-learn's class with its random Fourier features drawn from `rng` by
     `feature_frequencies`; RIT's hard-coded 5 features for X and Y become `features_xy`."""
 
@@ -69,7 +73,7 @@ def _seeded(cls, rng: np.random.Generator, features_xy: int):
             if num_f == 5:  # RIT's fixed count for X and Y
                 num_f = features_xy
             sigma = sigma if sigma else 1.0
-            w = feature_frequencies(x, num_f, sigma, rng)
+            w = feature_frequencies(x, num_f, sigma, rng, **kernel)
             b = np.tile(2 * np.pi * rng.uniform(size=(num_f, 1)), (1, x.shape[0]))
             return super().random_fourier_features(x, w=w, b=b, num_f=num_f, sigma=sigma)
 
@@ -77,10 +81,16 @@ def _seeded(cls, rng: np.random.Generator, features_xy: int):
 
 
 def rcot_test(
-    seed: int = 0, features_z: int = RCOT_FEATURES_Z, features_xy: int = RCOT_FEATURES_XY
+    seed: int = 0,
+    features_z: int = RCOT_FEATURES_Z,
+    features_xy: int = RCOT_FEATURES_XY,
+    widths: tuple[float, ...] = RCOT_WIDTHS,
+    additive: bool = True,
 ):
     """A tigramite `CondIndTest` running causal-learn's RCoT (RIT when Z is empty); the
-    dependence value is the statistic divided by the sample size, the p-value analytic."""
+    dependence value is the statistic divided by the sample size, the p-value analytic.
+    `features_xy=5, widths=(1.0,), additive=False` is causal-learn's own kernel."""
+    kernel = {"widths": widths, "additive": additive}
     from causallearn.utils.RCIT.RCIT import RCIT, RIT
     from threadpoolctl import threadpool_limits
     from tigramite.independence_tests.independence_tests_base import CondIndTest
@@ -97,10 +107,10 @@ def rcot_test(
             self.recycle_residuals = False
             super().__init__(seed=seed, significance="analytic", **kwargs)
             rng = np.random.default_rng(seed)
-            self._cond = _seeded(RCIT, rng, features_xy)(
+            self._cond = _seeded(RCIT, rng, features_xy, kernel)(
                 num_f=features_z, num_f2=features_xy, rcit=False
             )
-            self._uncond = _seeded(RIT, rng, features_xy)()
+            self._uncond = _seeded(RIT, rng, features_xy, kernel)()
             self._last_p = 1.0
 
         def get_dependence_measure(self, array, xyz, data_type=None):
