@@ -143,10 +143,10 @@ def linear_case(name: str, n: int, steps: int, seed: int, gaussian: bool = True)
     )
 
 
-def nonlinear_case(seed: int, n: int = 6, steps: int = 1500) -> VarCase:
-    """Cross links through sin(2x) or a centred square (not monotone: linear tests miss it)."""
-    rng = np.random.default_rng(seed)
-    names = _names(n)
+CLIP = 8.0
+
+
+def _nonlinear_draw(rng: np.random.Generator, n: int, steps: int):
     pairs = [(i, j) for i in range(n) for j in range(n) if i != j]
     edges = []
     for k in rng.permutation(len(pairs))[: n + 1]:
@@ -158,9 +158,25 @@ def nonlinear_case(seed: int, n: int = 6, steps: int = 1500) -> VarCase:
         for i, j, lag, kind in edges:
             v = x[t - lag, i]
             x[t, j] += np.sin(2 * v) if kind else 0.4 * (v * v - 1)
-        x[t] = np.clip(x[t], -8, 8)
+        x[t] = np.clip(x[t], -CLIP, CLIP)
+    return edges, x[BURN_IN:]
+
+
+def nonlinear_case(seed: int, n: int = 6, steps: int = 1500, stable: bool = False) -> VarCase:
+    """Cross links through sin(2x) or a centred square (not monotone: linear tests miss it).
+
+    A chain or cycle of squares can explode: the values then sit at the clip (+-8) and those
+    series are constant (the agent rejects them as bad input). `stable`: redraw the structure
+    (from the same generator) until no value reaches the clip, i.e. a stationary process."""
+    rng = np.random.default_rng(seed)
+    names = _names(n)
+    edges, x = _nonlinear_draw(rng, n, steps)
+    for _ in range(100):
+        if not stable or np.abs(x).max() < CLIP:
+            break
+        edges, x = _nonlinear_draw(rng, n, steps)
     truth = frozenset((names[i], names[j], lag) for i, j, lag, _ in edges)
-    return VarCase("nonlinear", _frame(x[BURN_IN:], names), truth, expected="pcmci_nonlinear")
+    return VarCase("nonlinear", _frame(x, names), truth, expected="pcmci_nonlinear")
 
 
 def confounded_case(seed: int, n: int = 6, steps: int = 1500) -> VarCase:
@@ -199,6 +215,7 @@ def timeseries_cases(seed: int = 0, replicates: int = REPLICATES) -> list[VarCas
             linear_case(f"linear_gaussian_8x2000/s{s}", 8, 2000, s + 1),
             linear_case(f"non_gaussian_6x1500/s{s}", 6, 1500, s + 2, gaussian=False),
             _renamed(nonlinear_case(s + 3), f"nonlinear_6x1500/s{s}"),
+            _renamed(nonlinear_case(s + 3, stable=True), f"nonlinear_stationary_6x1500/s{s}"),
             _renamed(confounded_case(s + 4), f"hidden_confounder_6x1500/s{s}"),
         ]
     return [*cases, linear_case(f"linear_gaussian_10x2000/s{seed}", 10, 2000, seed + 5)]
@@ -227,6 +244,8 @@ class TSRow:
     """The true response inside the effect's 95% interval at every horizon."""
     resamples: int
     seconds: float
+    rejected: bool = False
+    """The agent refused the data as bad input (left out of the means, counted apart)."""
 
 
 def score_lagged(graph: CausalGraph, truth: frozenset) -> tuple[float, float, float]:
@@ -287,6 +306,26 @@ def run_case(case: VarCase, seed: int = 0, horizon: int = 5, n_jobs: int = 2) ->
     )
 
 
+def rejected(case: VarCase, message: str) -> TSRow:
+    """The row of a case the agent refused (e.g. an exploded process with constant series)."""
+    return TSRow(
+        case=case.name,
+        method=f"rejected: {message}",
+        expected=case.expected,
+        max_lag=0,
+        precision=0.0,
+        recall=0.0,
+        f1=0.0,
+        future_to_past=0,
+        irf_max_error=None,
+        irf_edge="",
+        irf_covered=None,
+        resamples=0,
+        seconds=0.0,
+        rejected=True,
+    )
+
+
 def timeseries_table(rows: list[TSRow]) -> str:
     head = (
         "| case | method (expected) | max lag | lagged-edge P | R | F1 | future->past | "
@@ -316,11 +355,17 @@ def summary_table(rows: list[TSRow]) -> str:
         "|---|---|---|---|---|---|---|\n"
     )
     body = ""
-    for kind, group in kinds.items():
+    for kind, everything in kinds.items():
+        group = [r for r in everything if not r.rejected]
+        refused = len(everything) - len(group)
+        if not group:
+            body += f"| {kind} | 0 (+{refused} rejected) | - | - | - | - | - |\n"
+            continue
         scored = [r for r in group if r.irf_max_error is not None]
         within = sum(r.irf_max_error <= 0.10 for r in scored)
         body += (
-            f"| {kind} | {len(group)} | {sum(r.f1 for r in group) / len(group):.3f} | "
+            f"| {kind} | {len(group)}{f' (+{refused} rejected)' if refused else ''} | "
+            f"{sum(r.f1 for r in group) / len(group):.3f} | "
             f"{min(r.f1 for r in group):.3f} | "
             f"{f'{within} of {len(scored)}' if scored else '-'} | "
             f"{f'{sum(bool(r.irf_covered) for r in scored)} of {len(scored)}' if scored else '-'}"
@@ -338,11 +383,18 @@ def run_timeseries_suite(
 ) -> list[TSRow]:
     """Every case (those whose name contains a word of `only`), one row each; `replicates`
     seeds per kind (seed, seed + 10, ...)."""
+    from tools.errors import AgentError
+
     rows = []
     for case in timeseries_cases(seed, replicates):
         if only and not any(word in case.name for word in only):
             continue
-        rows.append(run_case(case, seed=seed, n_jobs=n_jobs))
+        try:
+            rows.append(run_case(case, seed=seed, n_jobs=n_jobs))
+        except AgentError as err:  # a degenerate process: the agent's one-line error, reported
+            rows.append(rejected(case, str(err)))
+            log(f"{case.name}: rejected as bad input: {err}")
+            continue
         r = rows[-1]
         log(f"{r.case}: {r.method}, F1 {r.f1:.3f}, IRF error {r.irf_max_error}, {r.seconds:.1f} s")
     return rows

@@ -1,13 +1,19 @@
 """The time-series discovery suite: its cases carry their truth, and a small case is scored."""
 
+import numpy as np
+import pytest
+
 from evals.discovery.timeseries import (
     TSRow,
     confounded_case,
     linear_case,
+    nonlinear_case,
+    rejected,
     run_case,
     summary_table,
     timeseries_table,
 )
+from tools.timeseries.prepare import SeriesError
 
 
 def test_a_small_linear_case_is_scored_against_its_truth():
@@ -33,3 +39,16 @@ def test_summary_counts_runs_within_the_irf_tolerance():
         TSRow("k/s10", "pcmciplus", "pcmciplus", 2, 1, 0.5, 0.667, 0, 0.2, "a->b", False, 0, 1.0),
     ]
     assert "| k | 2 | 0.834 | 0.667 | 1 of 2 | 1 of 2 | 0 |" in summary_table(rows)
+
+
+def test_an_exploding_nonlinear_draw_is_rejected_and_the_stationary_kind_redraws():
+    exploded = nonlinear_case(seed=303)
+    assert (exploded.frame.drop(columns="t").std() == 0).any()
+    with pytest.raises(SeriesError, match="never change over time"):
+        run_case(exploded)
+    stable = nonlinear_case(seed=303, stable=True)
+    assert np.abs(stable.frame.drop(columns="t").to_numpy()).max() < 8
+    row = rejected(exploded, "4 column(s) never change over time")
+    table = summary_table([row, row]) + timeseries_table([row])
+    assert "| k | 0 (+2 rejected) |" not in table and "| nonlinear | 0 (+2 rejected) |" in table
+    assert "rejected: 4 column(s)" in table

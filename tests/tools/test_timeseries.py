@@ -203,3 +203,10 @@ def test_tigramite_marks_are_read_once_per_pair_with_direction():
     }
     pag = {(k.source, k.target, k.mark) for k in read_tigramite(graph, values, pag=True)}
     assert (1, 2, "o-o") in pag
+
+
+def test_a_constant_column_is_a_one_line_error():
+    data = frame(list(range(40)))
+    data["b"] = 8.0
+    with pytest.raises(SeriesError, match=r"1 column\(s\) never change over time \(b\)"):
+        validate_series(data, "t", None, COLUMNS)

@@ -187,6 +187,14 @@ def validate_series(
             f"only {total} time point(s) after validation; a lagged analysis needs at least "
             f"{MIN_TOTAL_STEPS}"
         )
+    stacked = np.vstack(arrays)
+    constant = [c for k, c in enumerate(columns) if not np.nanstd(stacked[:, k]) > 0]
+    if constant:
+        shown = ", ".join(constant[:5]) + (" ..." if len(constant) > 5 else "")
+        raise SeriesError(
+            f"{len(constant)} column(s) never change over time ({shown}); drop them: a lagged "
+            "analysis needs variation"
+        )
     step = steps.pop()
     info = SeriesInfo(
         method="tools.timeseries.prepare",
