@@ -130,6 +130,7 @@ def test_audit_names_rounding_and_hidden_parameters(tmp_path: Path) -> None:
     assert causes == {1: "rounding", 2: "hidden"}
     assert audit.rows[0]["share"] < 0.5
     assert audit.label_checked == 2 and audit.label_mismatch == 0
+    assert (audit.exact_checked, audit.exact_wrong) == (2, 1)
 
 
 def test_unrounded_text_refuses_numbers_it_cannot_pair() -> None:
