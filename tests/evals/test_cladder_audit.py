@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from evals.cladder.audit import audit_file, unrounded_given_info
+from evals.cladder.audit import audit_file, report, unrounded_given_info
 from evals.cladder.labels import BayesNet
 
 CHAIN = BayesNet(
@@ -131,6 +131,9 @@ def test_audit_names_rounding_and_hidden_parameters(tmp_path: Path) -> None:
     assert audit.rows[0]["share"] < 0.5
     assert audit.label_checked == 2 and audit.label_mismatch == 0
     assert (audit.exact_checked, audit.exact_wrong) == (2, 1)
+    lines = report([audit])
+    assert lines[2].startswith("| q.json | 2 | 2 | 1 | 1 | 0 | 0.0000 | 0.5000 | 1/2 | 2/2 |")
+    assert any("cause=hidden" in line and "label_value=+0.5811" in line for line in lines)
 
 
 def test_unrounded_text_refuses_numbers_it_cannot_pair() -> None:
