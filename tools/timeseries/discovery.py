@@ -168,9 +168,7 @@ def run_tigramite(
     return read_tigramite(result["graph"], result["val_matrix"], pag=False)
 
 
-def structural_pvalues(
-    units: list[np.ndarray], order: list[int], max_lag: int
-) -> np.ndarray:
+def structural_pvalues(units: list[np.ndarray], order: list[int], max_lag: int) -> np.ndarray:
     """P[lag][j, i]: the OLS t-test p-value of i(t - lag) in j's structural regression on its
     contemporaneous ancestors (earlier in `order`) and every variable at lags 1..max_lag, on the
     windows inside each unit (a lag never spans two units)."""
