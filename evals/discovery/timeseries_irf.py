@@ -5,7 +5,7 @@ peak response at some horizon. It separates estimation noise from discovery erro
 steps a coefficient's standard error is about 5% of the peak, so a 10% tolerance is about two
 standard errors and fails in a few percent of clean runs.
 
-    python -m evals.discovery.timeseries_irf --kind gaussian --seed 0 --reps 200
+    python -m evals.discovery.timeseries_irf --kind gaussian --seed 0 [--variables 6 --steps 1500]
 """
 
 from __future__ import annotations
@@ -57,10 +57,15 @@ def main() -> None:
     parser.add_argument("--kind", choices=("gaussian", "non_gaussian"), default="gaussian")
     parser.add_argument("--seed", type=int, default=0, help="the structure's seed (as linear_case)")
     parser.add_argument("--reps", type=int, default=200)
+    parser.add_argument("--variables", type=int, default=6)
+    parser.add_argument("--steps", type=int, default=1500)
     args = parser.parse_args()
-    edge, errors = oracle_errors(args.kind == "gaussian", args.seed, args.reps)
+    edge, errors = oracle_errors(
+        args.kind == "gaussian", args.seed, args.reps, args.variables, args.steps
+    )
     print(
-        f"{args.kind} structure seed {args.seed}, edge {edge}: {args.reps} simulations, "
+        f"{args.kind} {args.variables}x{args.steps} structure seed {args.seed}, edge {edge}: "
+        f"{args.reps} simulations, "
         f"error over 10% of the peak in {np.mean(errors > 0.1):.1%}, median error "
         f"{np.median(errors):.3f}, 90th percentile {np.quantile(errors, 0.9):.3f}"
     )
