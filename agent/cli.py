@@ -335,7 +335,7 @@ def analyze(
             effect=bool(treatment or question or pairs),
         )
         # The flags are checked: now load the machinery (seconds), then the data-dependent checks.
-        from agent.context import RunContext
+        from agent.context import RunContext, process_started
         from agent.report.outdir import claim_default_out_dir, claim_out_dir
         from agent.state import AnalysisRequest
         from tools.data import check_distinct_roles
@@ -386,7 +386,12 @@ def analyze(
             time_budget=time_budget,
             **steering,
         )
-        ctx = RunContext(settings=settings, llm=llm_client, progress=ProgressPrinter(err))
+        ctx = RunContext(
+            settings=settings,
+            llm=llm_client,
+            progress=ProgressPrinter(err),
+            started=process_started(),
+        )
         if pairs is not None:
             from agent.batch import check_pairs, read_pairs
 

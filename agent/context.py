@@ -26,6 +26,27 @@ def no_progress(node: str, event: str, info: dict) -> None:
     """Default progress sink: say nothing."""
 
 
+HOST_AGE = 30.0
+"""Seconds after which a process is taken to be a host running commands, not the command."""
+
+
+def process_started() -> float:
+    """`time.monotonic()` when this process started: a command's time budget counts from there,
+    so Python's start and the imports before the run (about a second) are inside it. Read from
+    /proc (Linux); elsewhere, now. A process older than HOST_AGE runs the command in-process (a
+    test runner, a notebook): the budget counts from now."""
+    import os
+
+    try:
+        with open("/proc/self/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        since_boot = int(fields[19]) / os.sysconf("SC_CLK_TCK")  # field 22: starttime
+        age = time.clock_gettime(time.CLOCK_BOOTTIME) - since_boot
+    except (OSError, ValueError, IndexError, AttributeError):
+        return time.monotonic()
+    return time.monotonic() - (age if 0 <= age <= HOST_AGE else 0.0)
+
+
 @dataclass
 class TableCache:
     """Loads the table once per run; nodes ask for it by path instead of carrying it in state.
@@ -105,8 +126,12 @@ class RunContext:
     they depend on; empty for a single run."""
     artifacts: dict[str, Any] = field(default_factory=dict)
     """Per-run outputs too large for the state (e.g. the per-row CATE table the report writes)."""
+    started: float = field(default_factory=time.monotonic)
+    """`time.monotonic()` the time budget counts from: the context's creation, or the process's
+    start for a command (`process_started`)."""
     deadline: float | None = None
-    """`time.monotonic()` by which the run should end (`--time-budget`); set by run_analysis."""
+    """`time.monotonic()` by which the run should end (`started` + `--time-budget`); set by
+    run_analysis."""
     executor: Executor | None = None
     """Where fan-outs run; None: built from the settings (`settings.executor`). Whoever builds the
     context calls `close()` when the run ends (a Ray this run started is shut down)."""

@@ -1,11 +1,15 @@
 """The analysis state machine: nodes and edges, read top to bottom (DESIGN.md section 4).
 
-START -> intake -+-> profile -> plan -> elicit -> discover -+-> identify -> estimate -> critique
-                 |         ^                               +-> report (discovery only)
-                 |         +--- revise (failed checks, at most MAX_ROUNDS rounds) <-- critique
-                 |    plan (revised) -> elicit (the graph changes) or estimate (only the estimate)
-                 |    critique -> report -> END
-                 +-> formalize -> reason -> critique_answer -> respond -> END   (a textual question)
+START -> intake -> profile -> plan -> elicit -> discover -+-> identify -> estimate -> critique
+                     ^                               +-> report (discovery only)
+                     +--- revise (failed checks, at most MAX_ROUNDS rounds) <-- critique
+                plan (revised) -> elicit (the graph changes) or estimate (only the estimate)
+                critique -> report -> END
+
+A textual question takes a straight line, TEXT_PATH: intake -> formalize -> reason ->
+critique_answer -> respond. It has no branch, loop or checkpoint, so `run_text_path` runs the
+same nodes in order without LangGraph: importing LangGraph alone took about 0.5 s, half of
+`agent ask`'s time.
 
 A chat session re-runs only what an edit made stale: intake jumps to `state.rerun_from`, the
 first stale step (an edited graph: identify; a new estimator: estimate; `/report` alone: report).
@@ -17,14 +21,18 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from typing import Any, Literal, get_args
-
-from langgraph.checkpoint.base import BaseCheckpointSaver
-from langgraph.graph import END, START, StateGraph
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from agent.context import RunContext
 from agent.revision import MAX_ROUNDS
 from agent.state import AnalysisState, RerunFrom
+
+if TYPE_CHECKING:
+    from langgraph.checkpoint.base import BaseCheckpointSaver
+
+END = "__end__"
+"""LangGraph's end node (`langgraph.graph.END`), named here so routing needs no LangGraph import."""
 
 NODES = (
     "intake",
@@ -36,22 +44,18 @@ NODES = (
     "estimate",
     "critique",
     "report",
-    "formalize",
-    "reason",
-    "critique_answer",
-    "respond",
 )
-"""Every node; `agent.nodes.NAME` defines the function NAME."""
+"""Every node of the table analysis; `agent.nodes.NAME` defines the function NAME."""
+
+TEXT_PATH = ("intake", "formalize", "reason", "critique_answer", "respond")
+"""A textual question's nodes, in the order they run."""
 
 DATA_STEPS = list(get_args(RerunFrom))
 """Where a table's analysis may start: profile, or any later step of a chat re-run."""
 
 
-def after_intake(state: AnalysisState) -> Literal["formalize"] | RerunFrom:
-    """A textual question goes down the formal-reasoning path; a table down the analysis path,
-    from the top, or from the first step a chat edit made stale."""
-    if state.request.text:
-        return "formalize"
+def after_intake(state: AnalysisState) -> RerunFrom:
+    """A table's analysis starts at the top, or at the first step a chat edit made stale."""
     return state.rerun_from or "profile"
 
 
@@ -93,13 +97,31 @@ def lazy_node(name: str) -> Callable[[AnalysisState, Any], dict[str, Any]]:
     return run
 
 
+def run_text_path(state: AnalysisState, ctx: RunContext) -> AnalysisState:
+    """Run TEXT_PATH's nodes in order, merging each node's updates the way LangGraph does: a
+    field with a reducer (the trail) is combined with what it held, any other is replaced."""
+    runtime = SimpleNamespace(context=ctx)  # what a node reads of LangGraph's Runtime
+    for name in TEXT_PATH:
+        updates = lazy_node(name)(state, runtime)
+        merged = dict(state)
+        for key, value in updates.items():
+            meta = AnalysisState.model_fields[key].metadata
+            reducer = next((m for m in meta if callable(m)), None)
+            merged[key] = reducer(merged[key], value) if reducer else value
+        state = AnalysisState.model_validate(merged)
+    return state
+
+
 def build_graph(checkpointer: BaseCheckpointSaver | None = None):
+    """The table analysis as a compiled LangGraph (imported here: a textual question needs none)."""
+    from langgraph.graph import START, StateGraph
+
     builder = StateGraph(AnalysisState, context_schema=RunContext)
     for name in NODES:
         builder.add_node(name, lazy_node(name))
 
     builder.add_edge(START, "intake")
-    builder.add_conditional_edges("intake", after_intake, ["formalize", *DATA_STEPS])
+    builder.add_conditional_edges("intake", after_intake, DATA_STEPS)
     builder.add_edge("profile", "plan")
     builder.add_conditional_edges("plan", after_plan, ["elicit", "estimate"])
     builder.add_edge("elicit", "discover")
@@ -108,9 +130,4 @@ def build_graph(checkpointer: BaseCheckpointSaver | None = None):
     builder.add_edge("estimate", "critique")
     builder.add_conditional_edges("critique", after_critique, ["plan", "report", END])
     builder.add_edge("report", END)
-
-    builder.add_edge("formalize", "reason")
-    builder.add_edge("reason", "critique_answer")
-    builder.add_edge("critique_answer", "respond")
-    builder.add_edge("respond", END)
     return builder.compile(checkpointer=checkpointer)

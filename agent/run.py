@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import time
-
 from agent.context import RunContext
-from agent.graph import build_graph
+from agent.graph import build_graph, run_text_path
 from agent.state import AnalysisRequest, AnalysisState
 
 RECURSION_LIMIT = 100
@@ -16,7 +14,9 @@ def run_analysis(request: AnalysisRequest, ctx: RunContext) -> AnalysisState:
     if request.data_path and not request.out_dir:
         raise ValueError("run_analysis needs request.out_dir for a table (the CLI chooses one)")
     if request.time_budget is not None:
-        ctx.deadline = time.monotonic() + request.time_budget
+        ctx.deadline = ctx.started + request.time_budget
+    if request.text:
+        return run_text_path(AnalysisState(request=request), ctx)
     final = build_graph().invoke(
         AnalysisState(request=request), context=ctx, config={"recursion_limit": RECURSION_LIMIT}
     )

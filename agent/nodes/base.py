@@ -1,7 +1,8 @@
 """The node runner: the one place that times nodes, reports progress and records failures.
 
 A node is a plain function `(state, ctx) -> Step`. `node(name, needs=...)` turns it into a LangGraph
-node that receives the run context from LangGraph's `Runtime`, skips itself when a prerequisite
+node that receives the run context from LangGraph's `Runtime` (or anything with a `.context`:
+the text path runs without LangGraph), skips itself when a prerequisite
 is missing (an earlier node failed or was skipped), and turns an unexpected exception into a
 `failed` record so the report can show it. Expected problems (`AgentError`) propagate to the CLI.
 """
@@ -12,13 +13,14 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
-
-from langgraph.runtime import Runtime
+from typing import TYPE_CHECKING, Any
 
 from agent.context import RunContext
 from agent.state import AnalysisState, NodeRecord
 from tools.errors import AgentError, WorkerLost
+
+if TYPE_CHECKING:
+    from langgraph.runtime import Runtime
 
 
 @dataclass

@@ -37,6 +37,7 @@ from agent.state import (
     Revision,
     RoundEffect,
 )
+from tools.budget import REFIT_CHECKS, refit_checks_fit
 from tools.critique.refuters import Refit, backdoor_refit
 from tools.critique.suite import CHECKS, CritiqueInputs, run_checks
 from tools.critique.verdict import best_round, counted
@@ -318,6 +319,11 @@ def finish(
     return updates, critique
 
 
+def _estimate_seconds(state: AnalysisState) -> float:
+    """What the latest estimate step took."""
+    return next((r.seconds for r in reversed(state.trail) if r.node == "estimate"), 0.0)
+
+
 @node("critique", needs=("identification",))
 def critique(state: AnalysisState, ctx: RunContext) -> Step:
     if state.request.time:
@@ -356,17 +362,21 @@ def critique(state: AnalysisState, ctx: RunContext) -> Step:
         notes = list(earlier.warnings)
     else:
         inputs = _inputs(state, ctx)
-        names = tuple(n for n in (*CHECKS, "subsamples") if n not in state.plan.skip_checks)
+        skip, late = set(state.plan.skip_checks), None
+        if ctx.deadline is not None and not skip:
+            late = refit_checks_fit(ctx.deadline - time.monotonic(), _estimate_seconds(state))
+            skip = set(REFIT_CHECKS) if late else skip
+        names = tuple(n for n in (*CHECKS, "subsamples") if n not in skip)
         suite = run_checks(
             inputs,
-            names=names if state.plan.skip_checks else None,
+            names=names if skip else None,
             executor=ctx.executor,
             on_done=ctx.ticker("critique", "check"),
         )
         checks, skipped = list(suite.checks), list(suite.skipped)
         verdict_, claim_ = suite.verdict, suite.claim
         seconds = {f"check:{k}": v for k, v in suite.seconds.items()}
-        notes = list(suite.warnings)
+        notes = list(suite.warnings) + ([late] if late else [])
         if inputs.effect.n < state.effect.n:
             notes.append(
                 f"the checks ran on a seeded sample of {len(inputs.frame):,} of the "
@@ -376,7 +386,7 @@ def critique(state: AnalysisState, ctx: RunContext) -> Step:
     failed = counted(checks)
     warnings = [f"check {c.name} failed" for c in failed] + notes
     actions, stop = choose(state, ctx, checks, number, warnings)
-    estimate_seconds = next((r.seconds for r in reversed(state.trail) if r.node == "estimate"), 0.0)
+    estimate_seconds = _estimate_seconds(state)
     this_round = CritiqueRound(
         round=number,
         changes=changes,

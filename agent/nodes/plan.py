@@ -23,6 +23,7 @@ menu actions to the current plan (agent/revision.py) instead of planning afresh.
 
 from __future__ import annotations
 
+import time
 from typing import Literal
 
 import pandas as pd
@@ -194,12 +195,12 @@ def llm_plan(
     return asked.answer, asked.warnings
 
 
-def fit_budget(plan: Plan, profile: DataProfile, req: AnalysisRequest) -> Plan:
-    """The plan cut to fit `--time-budget` (tools/budget.py); every cut is named. What the user
-    fixed (nuisance models, the estimator) is not cut."""
+def fit_budget(plan: Plan, profile: DataProfile, req: AnalysisRequest, left: float) -> Plan:
+    """The plan cut to fit the `left` seconds of `--time-budget` that remain (tools/budget.py);
+    every cut is named. What the user fixed (nuisance models, the estimator) is not cut."""
     budget = req.time_budget
     fit = cut_to_budget(
-        budget,
+        left,
         rows=profile.rows,
         columns=len(profile.analysis_columns),
         bootstrap=plan.bootstrap,
@@ -209,7 +210,7 @@ def fit_budget(plan: Plan, profile: DataProfile, req: AnalysisRequest) -> Plan:
         estimators=tuple(plan.estimators) if req.estimator == "auto" else (),
         default_alpha=plan.alpha,
     )
-    head = f"time budget {budget:g} s: " + (
+    head = f"time budget {budget:g} s ({max(left, 0):.1f} s left when planning): " + (
         "; ".join(fit.cuts) if fit.cuts else "the full plan fits, nothing cut"
     )
     return plan.model_copy(
@@ -370,7 +371,8 @@ def plan(state: AnalysisState, ctx: RunContext) -> Step:
         )
         chosen.rationale.extend(lines)
     if req.time_budget is not None:
-        chosen = fit_budget(chosen, prof, req)
+        left = ctx.deadline - time.monotonic() if ctx.deadline else req.time_budget
+        chosen = fit_budget(chosen, prof, req, left)
     method = (
         "user graph"
         if user_graph is not None and req.graph_mode == "replace"

@@ -9,6 +9,7 @@ a rejected narrative is left out with a warning in the report.
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -55,13 +56,24 @@ def report(state: AnalysisState, ctx: RunContext) -> Step:
         assumptions=assumptions(state),
     )
     narrative = asked.answer.text.strip() if asked.answer else None
+    own = list(asked.warnings)
+    elapsed = None
+    if state.request.time_budget is not None:
+        elapsed = round(time.monotonic() - ctx.started, 2)
+        if elapsed > state.request.time_budget:
+            own.append(
+                f"the time budget of {state.request.time_budget:g} s was spent before the report "
+                f"({elapsed:.1f} s): the least analysis of this table, with every cut the plan "
+                "can make, takes longer here; give a larger budget or --max-rows"
+            )
     files = write_report(
         state,
         ctx.llm,
         Path(state.request.out_dir),
         ctx.artifacts,
         narrative=narrative,
-        own_warnings=tuple(asked.warnings),
+        own_warnings=tuple(own),
+        elapsed=elapsed,
     )
     return Step(
         updates={"report": files},

@@ -15,6 +15,12 @@ from tools.effects.diagnostics import Balance, SensitivityGrid
 from tools.numbers import num
 
 LIGHT, DARK, RED = "#8fb3d9", "#2e6da4", "#c0392b"
+LOVE_MAX_ROWS = 30
+"""Covariates a Love plot shows (the largest imbalances before weighting): 200 rows made a
+figure 57 inches tall that took seconds to draw and could not be read; the report's balance
+table lists every covariate."""
+LABELLED_BENCHMARKS = 6
+"""Benchmark covariates named in the contour plot (the strongest); the others are drawn unnamed."""
 
 
 def _png(fig) -> bytes:  # noqa: ANN001 - a matplotlib figure
@@ -26,9 +32,10 @@ def _png(fig) -> bytes:  # noqa: ANN001 - a matplotlib figure
 
 
 def love_plot_png(balance: Balance) -> bytes:
-    """|SMD| of every covariate before and after weighting, with the 0.1 bar."""
+    """|SMD| before and after weighting of the LOVE_MAX_ROWS covariates most imbalanced before,
+    with the 0.1 bar."""
     plt = _pyplot()
-    rows = sorted(balance.rows, key=lambda r: abs(r.smd_before))
+    rows = sorted(balance.rows, key=lambda r: abs(r.smd_before))[-LOVE_MAX_ROWS:]
     height = max(2.2, 0.28 * len(rows) + 1.0)
     fig, ax = plt.subplots(figsize=(6.5, height), dpi=110)
     ys = np.arange(len(rows))
@@ -44,7 +51,8 @@ def love_plot_png(balance: Balance) -> bytes:
     ax.axvline(balance.threshold, color=RED, linestyle="dashed", linewidth=1)
     ax.set_yticks(ys, [r.covariate for r in rows], fontsize=8)
     ax.set_xlabel("absolute standardised mean difference", fontsize=9)
-    ax.set_title("covariate balance (Love plot)", fontsize=9)
+    shown = "" if len(rows) == len(balance.rows) else f": {len(rows)} of {len(balance.rows)}"
+    ax.set_title(f"covariate balance (Love plot{shown}, largest before weighting)", fontsize=9)
     ax.legend(fontsize=8, frameon=False, loc="lower right")
     ax.spines[["top", "right"]].set_visible(False)
     out = _png(fig)
@@ -86,7 +94,8 @@ def adjusted_estimate(grid: SensitivityGrid, r2_t: np.ndarray, r2_y: np.ndarray)
 
 def contour_png(grid: SensitivityGrid, treatment: str, outcome: str) -> bytes:
     """Cinelli-Hazlett contours of the adjusted estimate over the confounder's partial R² with
-    the treatment and the outcome; the adjusted covariates as benchmarks (1x as strong)."""
+    the treatment and the outcome; the adjusted covariates as benchmarks (1x as strong), the
+    LABELLED_BENCHMARKS strongest named."""
     plt = _pyplot()
     top = max(0.3, *(1.2 * b.r2_treatment for b in grid.benchmarks), 0.0)
     top_y = max(0.3, *(1.2 * b.r2_outcome for b in grid.benchmarks), 0.0)
@@ -98,8 +107,12 @@ def contour_png(grid: SensitivityGrid, treatment: str, outcome: str) -> bytes:
     ax.clabel(lines, fontsize=7, fmt=lambda v: num(v, 3))
     if values.min() < 0 < values.max():
         ax.contour(r2_t, r2_y, values, levels=[0], colors=RED, linewidths=1.6, linestyles="dashed")
-    for b in grid.benchmarks:
-        ax.scatter(b.r2_treatment, b.r2_outcome, color=DARK, marker="^", zorder=3)
+    marks = grid.benchmarks
+    if marks:
+        xs, ys = [b.r2_treatment for b in marks], [b.r2_outcome for b in marks]
+        ax.scatter(xs, ys, color=DARK, marker="^", zorder=3)
+    strongest = sorted(marks, key=lambda b: b.r2_treatment * b.r2_outcome)[-LABELLED_BENCHMARKS:]
+    for b in strongest:
         ax.annotate(
             f"1x {b.covariate} ({num(b.adjusted_estimate, 3)})",
             (b.r2_treatment, b.r2_outcome),

@@ -333,10 +333,12 @@ def write_report(
     artifacts: dict[str, Any] | None = None,
     narrative: str | None = None,
     own_warnings: tuple[str, ...] = (),
+    elapsed: float | None = None,
 ) -> ReportFiles:
     """Render and write the run folder; `artifacts` holds what is too big for the state (the
     per-row CATE table); `own_warnings` are the report step's own (its trail record is appended
-    only after it returns)."""
+    only after it returns); `elapsed` is the seconds from the command's start to the report,
+    for a run with a time budget."""
     with staged_folder(out) as staging:
         png = None
         if state.graph is not None and state.graph.nodes:
@@ -380,6 +382,8 @@ def write_report(
         )
         files.update({"markdown": str(out / "report.md"), "html": str(out / "report.html")})
         result = build_result(state, llm, files)
+        if result.get("time_budget") is not None:
+            result["time_budget"]["elapsed_before_report"] = elapsed
         result["narrative"] = narrative
         result["warnings"] = warnings
         (staging / "result.json").write_text(

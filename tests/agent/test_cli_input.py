@@ -33,7 +33,7 @@ def test_importing_the_cli_loads_no_analysis_library():
     assert not loaded & {*HEAVY, "pandas", "numpy", "langgraph", "openai", "networkx"}
 
 
-def test_a_textual_question_never_loads_the_table_libraries():
+def test_a_textual_question_loads_neither_the_table_libraries_nor_langgraph():
     code = (
         "import sys\n"
         "from typer.testing import CliRunner\n"
@@ -42,8 +42,8 @@ def test_a_textual_question_never_loads_the_table_libraries():
         "assert result.exit_code == 0 and result.output.startswith('yes'), result.output\n"
     )
     loaded = loaded_after(code)
-    assert "langgraph" in loaded  # the question did run through the graph
-    assert not loaded & {*HEAVY, "openai"}
+    # A straight line of nodes: LangGraph's import alone was half of `agent ask`'s time.
+    assert not loaded & {*HEAVY, "openai", "langgraph", "langchain_core"}
 
 
 def test_native_libraries_loaded_after_the_cli_starts_use_one_thread():

@@ -13,7 +13,7 @@ from agent.llm.offline import OfflineLLM
 from agent.nodes.critique import choose
 from agent.state import NodeRecord
 from tests.agent.test_critique import state_with
-from tools.budget import REFIT_CHECKS, cut_to_budget
+from tools.budget import REFIT_CHECKS, cut_to_budget, refit_checks_fit
 from tools.types import CheckResult
 
 FULL = {
@@ -31,9 +31,13 @@ def test_a_generous_budget_cuts_nothing_and_tighter_ones_cut_more():
     cut_counts = [len(cut_to_budget(b, rows=2000, columns=7, **FULL).cuts) for b in (60, 20, 8, 3)]
     assert cut_counts == sorted(cut_counts) and cut_counts[-1] >= 6
     tight = cut_to_budget(3, rows=2000, columns=7, **FULL)
-    assert tight.max_rounds == 1 and tight.bootstrap == 0 and tight.candidates == ()
+    assert tight.max_rounds == 1 and tight.candidates == ()
     assert tight.alpha_grid == () and tight.nuisance == "linear"
     assert tight.estimators == ("linear_dml",) and tight.skip_checks == REFIT_CHECKS
+    # the resamples are timed, never cut: they are what keeps one graph's error out of the set
+    assert tight.bootstrap == 20 and tight.bootstrap_seconds <= 0.46
+    # a wide table keeps choosing its nuisance models (fixed linear ones overfit there)
+    assert cut_to_budget(3, rows=1000, columns=200, **FULL).nuisance == "select"
     # the same budget on a table 100 times larger cuts what the small one kept
     assert len(cut_to_budget(60, rows=20000, columns=70, **FULL).cuts) > len(
         cut_to_budget(60, rows=2000, columns=7, **FULL).cuts
@@ -65,11 +69,32 @@ def test_analyze_with_a_tight_budget_says_what_it_cut(tmp_path):
     assert done.exit_code == 0, done.output
     result = json.loads((out / "result.json").read_text())
     budget = result["time_budget"]
-    assert budget["seconds"] == 3 and any("no resamples" in c for c in budget["cuts"])
-    assert result["plan"]["bootstrap"] == 0 and result["plan"]["max_rounds"] == 1
+    assert budget["seconds"] == 3 and any("no revision rounds" in c for c in budget["cuts"])
+    assert result["plan"]["bootstrap_seconds"] <= 0.45 and result["plan"]["max_rounds"] == 1
     seconds = result["critique"]["history"][0]["seconds"]
     assert "check:placebo_treatment" not in seconds and "check:overlap" in seconds
     report = (out / "report.md").read_text()
-    assert "time budget 3 s:" in report and "no revision rounds" in report
+    assert "time budget 3 s (" in report and "no revision rounds" in report
     bad = CliRunner().invoke(app, [*args[:-2], "--out", str(tmp_path / "x"), "--time-budget", "0"])
     assert bad.exit_code == 2 and "--time-budget must be a positive number" in bad.output
+
+
+def test_the_refit_checks_are_skipped_when_the_estimate_just_timed_says_they_would_overrun():
+    assert refit_checks_fit(left=30.0, estimate_seconds=2.0) is None
+    why = refit_checks_fit(left=5.0, estimate_seconds=2.0)
+    assert why is not None and "leaves 5.0 s" in why and "about 6.0 s" in why
+
+
+def test_a_command_budget_counts_from_the_process_start():
+    import subprocess
+    import sys
+
+    code = (
+        "import time; t = time.monotonic(); import pandas, sklearn.ensemble\n"
+        "from agent.context import process_started\n"
+        "print(t - process_started(), time.monotonic() - process_started())"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    before_imports, now = map(float, done.stdout.split())
+    # the clock started before the first line ran, and the imports are counted in it
+    assert -0.02 <= before_imports < now and now - before_imports > 0.1

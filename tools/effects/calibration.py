@@ -20,6 +20,15 @@ from scipy.optimize import minimize
 
 TOLERANCE = 1e-4
 """Largest standardised mean difference after calibration that counts as converged."""
+MAX_EVALUATIONS = 200
+"""Dual evaluations before calibration is given up. A solvable problem needs a few dozen (20 for
+3,000 rows x 150 covariates); an unsolvable one (a target outside the covariates' range, common
+with hundreds of covariates) sent BFGS's line searches through thousands of overflowing steps,
+about a second per call on 1,000 x 200, eight calls per estimate."""
+
+
+class _GaveUp(Exception):
+    """Raised inside the solver once MAX_EVALUATIONS is reached."""
 
 
 def calibrate(base: np.ndarray, x: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, bool]:
@@ -35,7 +44,13 @@ def calibrate(base: np.ndarray, x: np.ndarray, target: np.ndarray) -> tuple[np.n
     z = (x[:, informative] - target[informative]) / sd[informative]
     log_base = np.log(np.clip(base, 1e-300, None))
 
+    calls = 0
+
     def dual(lam: np.ndarray) -> tuple[float, np.ndarray]:
+        nonlocal calls
+        calls += 1
+        if calls > MAX_EVALUATIONS:
+            raise _GaveUp
         a = log_base + z @ lam
         top = a.max()
         w = np.exp(a - top)
@@ -46,13 +61,16 @@ def calibrate(base: np.ndarray, x: np.ndarray, target: np.ndarray) -> tuple[np.n
     # overflow on the way is expected and answered by the fallback below
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        found = minimize(
-            dual,
-            np.zeros(z.shape[1]),
-            jac=True,
-            method="BFGS",
-            options={"gtol": 1e-9, "maxiter": 1000},
-        )
+        try:
+            found = minimize(
+                dual,
+                np.zeros(z.shape[1]),
+                jac=True,
+                method="BFGS",
+                options={"gtol": 1e-9, "maxiter": 1000},
+            )
+        except _GaveUp:
+            return base, False
         a = log_base + z @ found.x
     if not np.isfinite(a).all():
         return base, False
