@@ -225,7 +225,8 @@ def plan_tasks(
             if not words or any(w in f"lalonde {controls}" for w in words):
                 tasks.append(("lalonde", {"controls": controls, "timeout": timeout}))
     if real and (SHARED / "ihdp").exists():
-        for r in range(1, min(ihdp_reps or reps, 10) + 1):
+        shipped = len(list((SHARED / "ihdp").glob("ihdp_npci_*.csv")))  # 1-5 ship
+        for r in range(1, min(ihdp_reps or reps, shipped) + 1):
             if not words or any(w in "ihdp" for w in words):
                 tasks.append(("ihdp", {"replication": r, "timeout": timeout}))
     for kind in KINDS:
