@@ -25,6 +25,21 @@ from evals.discovery.timeseries import (
 from tools.timeseries.irf import fit_coefficients, propagate
 
 
+def true_parents(b: np.ndarray) -> list[list[tuple[int, int]]]:
+    lags, n, _ = b.shape
+    return [
+        [(a, lag) for lag in range(lags) for a in range(n) if b[lag, c, a] != 0] for c in range(n)
+    ]
+
+
+def oracle_response(
+    b: np.ndarray, units: list[np.ndarray], source: int, target: int, horizon: int
+) -> np.ndarray:
+    """The response refitted by least squares on the TRUE parents of the same data."""
+    parents = true_parents(b)
+    return propagate(fit_coefficients(units, parents, b.shape[0] - 1), source, target, horizon)
+
+
 def oracle_errors(
     gaussian: bool, seed: int, reps: int, n: int = 6, steps: int = 1500, horizon: int = 5
 ) -> tuple[str, np.ndarray]:
@@ -36,9 +51,7 @@ def oracle_errors(
     src, dst = _known_edge(b, names)
     i, j = names.index(src), names.index(dst)
     truth = np.array(impulse_response(b, i, j, horizon))
-    parents = [
-        [(a, lag) for lag in range(3) for a in range(n) if b[lag, c, a] != 0] for c in range(n)
-    ]
+    parents = true_parents(b)
     errors = []
     for r in range(reps):
         rng = np.random.default_rng(10_000 + r)

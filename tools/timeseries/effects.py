@@ -261,7 +261,8 @@ def effect_over_time(
             "horizons": possible[0].horizons,
             "interval_method": f"percentiles over {resamples or RESAMPLES} moving-block "
             "resamples (shared by the orientations)",
-            "warnings": (*adjusted.warnings, *notes),
+            # the lagged adjustment's own caveats concern its column (a cross-check) only
+            "warnings": (*notes, *(f"lagged-adjustment column: {w}" for w in adjusted.warnings)),
             "undirected": links,
             "orientations": len(graphs),
             "possible": possible,
