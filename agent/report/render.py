@@ -110,7 +110,7 @@ def series_sentence(state: AnalysisState) -> str:
     if effect.undecided:
         spread, se = effect.spread
         values = "; ".join(
-            f"{fmt(p.horizons[peak.h].estimate)} if {p.label} (95% CI "
+            f"{fmt(p.horizons[peak.h].estimate)} if {effect.deciding_label(p)} (95% CI "
             f"{fmt(p.horizons[peak.h].ci_low)} to {fmt(p.horizons[peak.h].ci_high)}; "
             f"{p.members} of {effect.orientations} orientation(s))"
             for p in effect.possible
@@ -369,6 +369,11 @@ def write_report(
                 [(h.h, h.estimate, h.ci_low, h.ci_high) for h in e.horizons],
                 treatment=e.treatment,
                 outcome=e.outcome,
+                members=[
+                    (e.deciding_label(p), [h.estimate for h in p.horizons]) for p in e.possible
+                ]
+                if e.undecided
+                else None,
             )
             (staging / "effect_over_time.png").write_bytes(horizon_png)
         files: dict[str, str] = {}

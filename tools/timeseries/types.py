@@ -121,6 +121,15 @@ class LaggedEffect(ToolResult):
     def undecided(self) -> bool:
         return len(self.possible) > 1
 
+    def deciding_label(self, member: PossibleResponse) -> str:
+        """A member's orientation of the deciding links only (the others change nothing)."""
+        decide = [
+            (a, b)
+            for a, b in member.orientation
+            if f"{a}(t) -- {b}(t)" in self.deciding or f"{b}(t) -- {a}(t)" in self.deciding
+        ]
+        return ", ".join(f"{a}(t) -> {b}(t)" for a, b in decide) or member.label
+
     @property
     def spread(self) -> tuple[float, float]:
         """(largest difference between two possible responses at one horizon, the largest
