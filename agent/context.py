@@ -26,15 +26,10 @@ def no_progress(node: str, event: str, info: dict) -> None:
     """Default progress sink: say nothing."""
 
 
-HOST_AGE = 30.0
-"""Seconds after which a process is taken to be a host running commands, not the command."""
-
-
 def process_started() -> float:
     """`time.monotonic()` when this process started: a command's time budget counts from there,
     so Python's start and the imports before the run (about a second) are inside it. Read from
-    /proc (Linux); elsewhere, now. A process older than HOST_AGE runs the command in-process (a
-    test runner, a notebook): the budget counts from now."""
+    /proc (Linux); elsewhere, now."""
     import os
 
     try:
@@ -44,7 +39,7 @@ def process_started() -> float:
         age = time.clock_gettime(time.CLOCK_BOOTTIME) - since_boot
     except (OSError, ValueError, IndexError, AttributeError):
         return time.monotonic()
-    return time.monotonic() - (age if 0 <= age <= HOST_AGE else 0.0)
+    return time.monotonic() - max(age, 0.0)
 
 
 @dataclass

@@ -52,6 +52,26 @@ class BudgetCuts:
     cuts: tuple[str, ...] = field(default_factory=tuple)
 
 
+OVERRUN = 1.1
+"""A run may end this much past its budget (10%); a budget its table's floor exceeds by more is
+refused before the analysis."""
+FLOOR_FIXED = 4.0
+FLOOR_PER_COLUMN = 0.1
+FLOOR_PER_CELL = 3e-6
+"""The least a table takes with every cut (start-up and imports, one graph search, one
+estimate, the checks that are never cut, the report), from the command's start: FLOOR_FIXED +
+FLOOR_PER_COLUMN x columns + FLOOR_PER_CELL x rows x columns seconds. Fitted above the floors
+`python -m evals.bench_budget`-style runs measured on two cores at load average 2 (2,000 x 7:
+4.1 s; 2,000 x 30: 6.3; 50,000 x 40: 10.0; 20,000 x 50: 12.0; 100,000 x 10: 6.3; 5,000 x 100:
+10.8; 1,000 x 200: 22.5; 200,000 x 20: 10.7): the width, through the nuisance models and the
+per-covariate diagnostics, costs more than the length."""
+
+
+def floor_seconds(rows: int, columns: int) -> float:
+    """The least `agent analyze` takes on a table this size, every cut made (see FLOOR_FIXED)."""
+    return FLOOR_FIXED + FLOOR_PER_COLUMN * columns + FLOOR_PER_CELL * rows * columns
+
+
 def units(rows: int, columns: int) -> float:
     """Work of one full pass relative to the bundled example (at least a small floor)."""
     return max(0.25, rows * max(columns, 2) / CELLS_PER_UNIT)

@@ -35,7 +35,7 @@ from agent.nodes.base import Step, node
 from agent.nodes.series import plan_series
 from agent.revision import apply_actions
 from agent.state import AnalysisRequest, AnalysisState, Plan
-from tools.budget import cut_to_budget
+from tools.budget import OVERRUN, cut_to_budget, floor_seconds
 from tools.data import check_roles
 from tools.discovery import ALGORITHMS
 from tools.discovery_select import (
@@ -199,10 +199,18 @@ def fit_budget(plan: Plan, profile: DataProfile, req: AnalysisRequest, left: flo
     """The plan cut to fit the `left` seconds of `--time-budget` that remain (tools/budget.py);
     every cut is named. What the user fixed (nuisance models, the estimator) is not cut."""
     budget = req.time_budget
+    columns = len(profile.analysis_columns)
+    floor = floor_seconds(profile.rows, columns)
+    if floor > OVERRUN * budget:
+        raise InputError(
+            f"--time-budget {budget:g} is below the least a {profile.rows:,} x {columns} table "
+            f"takes with every cut (about {floor:.0f} s on two cores); give at least "
+            f"{floor:.0f} s, or fewer rows with --max-rows"
+        )
     fit = cut_to_budget(
         left,
         rows=profile.rows,
-        columns=len(profile.analysis_columns),
+        columns=columns,
         bootstrap=plan.bootstrap,
         alpha_grid=tuple(plan.alpha_grid),
         candidates=tuple(plan.candidates),

@@ -65,16 +65,22 @@ def test_analyze_with_a_tight_budget_says_what_it_cut(tmp_path):
     data = "examples/job_training.csv"
     out = tmp_path / "run"
     args = ["analyze", data, "--treatment", "training", "--outcome", "earnings", "--out", str(out)]
-    done = CliRunner().invoke(app, [*args, "-q", "--time-budget", "3"])
+    done = CliRunner().invoke(app, [*args, "-q", "--time-budget", "4.5"])
     assert done.exit_code == 0, done.output
     result = json.loads((out / "result.json").read_text())
     budget = result["time_budget"]
-    assert budget["seconds"] == 3 and any("no revision rounds" in c for c in budget["cuts"])
-    assert result["plan"]["bootstrap_seconds"] <= 0.45 and result["plan"]["max_rounds"] == 1
+    assert budget["seconds"] == 4.5 and any("no revision rounds" in c for c in budget["cuts"])
+    assert result["plan"]["bootstrap_seconds"] <= 0.9 and result["plan"]["max_rounds"] == 1
     seconds = result["critique"]["history"][0]["seconds"]
     assert "check:placebo_treatment" not in seconds and "check:overlap" in seconds
     report = (out / "report.md").read_text()
-    assert "time budget 3 s (" in report and "no revision rounds" in report
+    assert "time budget 4.5 s (" in report and "no revision rounds" in report
+    # below the table's floor: refused before the analysis, nothing written
+    short = CliRunner().invoke(
+        app, [*args[:-2], "--out", str(tmp_path / "s"), "--time-budget", "3"]
+    )
+    assert short.exit_code == 2 and "below the least a 2,000 x 5 table takes" in short.output
+    assert not (tmp_path / "s" / "result.json").exists()
     bad = CliRunner().invoke(app, [*args[:-2], "--out", str(tmp_path / "x"), "--time-budget", "0"])
     assert bad.exit_code == 2 and "--time-budget must be a positive number" in bad.output
 
