@@ -152,8 +152,9 @@ def plan_series(state: AnalysisState, ctx: RunContext) -> Step:
     if treatment:
         rationale.append(
             f"effect of {treatment}(t) on {outcome}(t + h) for h = 0..{req.horizon}: the "
-            "impulse response of the discovered structural VAR when every edge is directed, "
-            "else lagged adjustment for the discovered parents of the treatment"
+            "impulse response of the discovered structural VAR when every edge is directed (the "
+            "set of responses over the orientations of undirected same-time links, when only "
+            "those are undirected), else lagged adjustment for the parents of the treatment"
         )
     plan = Plan(
         discovery_rule=choice.rule,
@@ -254,6 +255,7 @@ def estimate_series(state: AnalysisState, ctx: RunContext) -> Step:
         state.outcome,
         state.request.horizon,
         state.request.seed,
+        knowledge=state.knowledge,
     )
     peak = effect.peak
     warnings = list(effect.warnings)
@@ -263,10 +265,19 @@ def estimate_series(state: AnalysisState, ctx: RunContext) -> Step:
             f"{state.outcome} within {state.request.horizon} step(s): the structural effect is 0 "
             "at every horizon (the lagged-adjustment column shows what the data say)"
         )
+    summary = (
+        f"largest effect at h = {peak.h}: {peak.estimate:.4g} (95% CI "
+        f"{peak.ci_low:.4g} to {peak.ci_high:.4g}); {effect.method.split(' (')[0]}"
+    )
+    if effect.undecided:
+        peaks = ", ".join(f"{p.horizons[peak.h].estimate:.4g}" for p in effect.possible)
+        summary = (
+            f"{len(effect.possible)} possible responses (the orientation of "
+            f"{', '.join(effect.deciding)} decides); at h = {peak.h}: {peaks}"
+        )
     return Step(
         updates={"effect_over_time": effect, "effect": None},
-        summary=f"largest effect at h = {peak.h}: {peak.estimate:.4g} (95% CI "
-        f"{peak.ci_low:.4g} to {peak.ci_high:.4g}); {effect.method.split(' (')[0]}",
+        summary=summary,
         warnings=warnings,
     )
 
@@ -284,7 +295,7 @@ def critique_series(state: AnalysisState, ctx: RunContext) -> Step:
         return Step(updates={"revision": None}, summary="skipped: no estimate to attack")
     series, _ = load_series(state, ctx)
     checks = series_checks(series, state.graph, effect, state.request.seed)
-    verdict = series_verdict(checks)
+    verdict = series_verdict(checks, effect)
     claim = series_claim(effect, verdict)
     peak = effect.peak
     history = [
@@ -298,6 +309,9 @@ def critique_series(state: AnalysisState, ctx: RunContext) -> Step:
                 n=peak.n,
                 method=f"{effect.method} (h = {peak.h})",
                 adjustment_set=list(effect.adjustment_labels),
+                possible=[p.horizons[peak.h].estimate for p in effect.possible]
+                if effect.undecided
+                else [],
             ),
             checks=checks,
             skipped=list(NOT_APPLICABLE),
@@ -317,9 +331,15 @@ def critique_series(state: AnalysisState, ctx: RunContext) -> Step:
         headline_reason="the only round",
     )
     failed = [c.name for c in checks if not c.passed]
+    if effect.undecided and verdict == "fragile" and not failed:
+        failed_note = [
+            f"fragile: the orientation of {', '.join(effect.deciding)} decides the effect"
+        ]
+    else:
+        failed_note = []
     return Step(
         updates={"critique": critique, "revision": None},
         summary=f"{verdict}: {len(checks) - len(failed)}/{len(checks)} series checks passed; "
         f"{len(NOT_APPLICABLE)} i.i.d. checks do not apply",
-        warnings=[f"check {name} failed" for name in failed],
+        warnings=[f"check {name} failed" for name in failed] + failed_note,
     )

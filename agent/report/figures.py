@@ -231,9 +231,15 @@ def draw_series_graph_png(
 
 
 def draw_horizon_png(
-    horizons: list[tuple[int, float, float, float]], *, treatment: str, outcome: str
+    horizons: list[tuple[int, float, float, float]],
+    *,
+    treatment: str,
+    outcome: str,
+    members: list[tuple[str, list[float]]] | None = None,
 ) -> bytes:
-    """The effect of T(t) on Y(t + h) over h, with its 95% intervals."""
+    """The effect of T(t) on Y(t + h) over h, with its 95% intervals; `members`: every possible
+    response (label, estimates) when the graph leaves the effect undecided (the first is the
+    one drawn with its interval)."""
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6, 3.2), dpi=110)
     hs = [h for h, *_ in horizons]
@@ -245,7 +251,17 @@ def draw_horizon_png(
         alpha=0.5,
         label="95% interval",
     )
-    ax.plot(hs, [e for _, e, _, _ in horizons], marker="o", color="#1f4e79", label="effect")
+    first = f"possible effect 1: {members[0][0]}" if members else "effect"
+    ax.plot(hs, [e for _, e, _, _ in horizons], marker="o", color="#1f4e79", label=first)
+    for k, (label, values) in enumerate((members or [])[1:], start=2):
+        ax.plot(
+            hs,
+            values,
+            marker="s",
+            linestyle="--",
+            color=f"C{k % 10}",
+            label=f"possible effect {k}: {label}",
+        )
     ax.axhline(0, color="#444444", linewidth=0.8)
     ax.set_xlabel("horizon h (time steps after the change)", fontsize=9)
     ax.set_ylabel(f"effect on {outcome}(t+h)", fontsize=9)

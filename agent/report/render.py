@@ -61,6 +61,8 @@ def headline(state: AnalysisState) -> str:
             f"variables, {len(graph.edges)} edges, {directed} of them directed."
         )
     if state.effect_over_time is not None:
+        from agent.report.series_text import series_sentence
+
         return series_sentence(state)
     ident, effect = state.identification, state.effect
     if ident is not None and ident.status == "not_identified":
@@ -97,23 +99,6 @@ def headline(state: AnalysisState) -> str:
         text += " The interval includes zero: the data do not distinguish this effect from none."
     if ident is not None and ident.questions and effect.possible_effects:
         text += " " + depends_sentence(ident, effect)
-    if state.critique:
-        text += " " + critique_sentence(state)
-    return text
-
-
-def series_sentence(state: AnalysisState) -> str:
-    """The headline of an effect over time: the largest effect, its horizon, the method."""
-    effect = state.effect_over_time
-    peak = effect.peak
-    last = effect.horizons[-1].h
-    text = (
-        f"A unit change of {effect.treatment} at time t changes {effect.outcome} at t + h by at "
-        f"most {fmt(peak.estimate)} (at h = {peak.h}; 95% CI {fmt(peak.ci_low)} to "
-        f"{fmt(peak.ci_high)}) over h = 0..{last}, by the {effect.method}."
-    )
-    if peak.ci_low <= 0 <= peak.ci_high:
-        text += " The interval includes zero: the data do not distinguish it from no effect."
     if state.critique:
         text += " " + critique_sentence(state)
     return text
@@ -352,6 +337,11 @@ def write_report(
                 [(h.h, h.estimate, h.ci_low, h.ci_high) for h in e.horizons],
                 treatment=e.treatment,
                 outcome=e.outcome,
+                members=[
+                    (e.deciding_label(p), [h.estimate for h in p.horizons]) for p in e.possible
+                ]
+                if e.undecided
+                else None,
             )
             (staging / "effect_over_time.png").write_bytes(horizon_png)
         files: dict[str, str] = {}

@@ -1,5 +1,7 @@
 """The time-series discovery suite: its cases carry their truth, and a small case is scored."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -22,6 +24,7 @@ def test_a_small_linear_case_is_scored_against_its_truth():
     row = run_case(case, seed=0, horizon=3)
     assert row.method == "pcmciplus" and row.future_to_past == 0
     assert row.f1 >= 0.8 and row.irf_max_error is not None and row.irf_max_error < 0.25
+    assert row.irf_oracle_error is not None and row.irf_oracle_error < 0.25
     table = summary_table([row]) + timeseries_table([row])
     assert "| linear_gaussian" not in table and "| small | 1 |" in table
 
@@ -38,7 +41,9 @@ def test_summary_counts_runs_within_the_irf_tolerance():
         TSRow("k/s0", "pcmciplus", "pcmciplus", 2, 1, 1, 1.0, 0, 0.05, "a->b", True, 0, 1.0),
         TSRow("k/s10", "pcmciplus", "pcmciplus", 2, 1, 0.5, 0.667, 0, 0.2, "a->b", False, 0, 1.0),
     ]
-    assert "| k | 2 | 0.834 | 0.667 | 1 of 2 | 1 of 2 | 0 |" in summary_table(rows)
+    assert "| k | 2 | 0.834 | 0.667 | 1 of 2 | - | 1 of 2 | 0 |" in summary_table(rows)
+    rows = [replace(rows[0], irf_oracle_error=0.2), replace(rows[1], irf_oracle_error=0.03)]
+    assert "| k | 2 | 0.834 | 0.667 | 1 of 2 | 1 of 2 | 1 of 2 | 0 |" in summary_table(rows)
 
 
 def test_an_exploding_nonlinear_draw_is_rejected_and_the_stationary_kind_redraws():

@@ -1,6 +1,7 @@
 """The critique that applies to an effect over time, and the checks that do not (said plainly).
 
-Both checks re-run the same estimator (`effect_over_time` with the same graph):
+Both checks re-run the same estimator (`effect_over_time` with the same graph; for a set of
+possible responses, on each member's orientation, and the worst member counts):
 - placebo_shifted_treatment (critical): T replaced by itself shifted circularly by half of each
   unit, which keeps its autocorrelation and breaks its link to Y; every horizon must be
   compatible with 0 (Bonferroni over the horizons);
@@ -38,6 +39,14 @@ def _z(horizons: int) -> float:
     return NormalDist().inv_cdf(1 - 0.05 / (2 * horizons))
 
 
+def member_graphs(graph: CausalGraph, effect: LaggedEffect) -> list[CausalGraph]:
+    """The graphs the checks refit: each member's orientation when the effect was enumerated
+    over undirected contemporaneous links (each is then fully directed), else the graph."""
+    from tools.timeseries.possible import oriented
+
+    return [oriented(graph, p.orientation) for p in effect.possible] or [graph]
+
+
 def _refit(series: Series, graph: CausalGraph, effect: LaggedEffect, seed: int) -> LaggedEffect:
     return effect_over_time(
         series,
@@ -57,16 +66,22 @@ def placebo(series: Series, graph: CausalGraph, effect: LaggedEffect, seed: int)
         unit = unit.copy()
         unit[:, t] = np.roll(unit[:, t], len(unit) // 2)
         units.append(unit)
-    fits = _refit(Series(series.names, tuple(units), series.labels), graph, effect, seed)
-    scored = [h for h in fits.horizons if h.std_error > 0]
-    z = _z(len(scored) or 1)
+    shifted = Series(series.names, tuple(units), series.labels)
+    scored = [
+        h
+        for g in member_graphs(graph, effect)
+        for h in _refit(shifted, g, effect, seed).horizons
+        if h.std_error > 0
+    ]
+    z = _z(len(scored) or 1)  # Bonferroni over the horizons (and members)
     worst = max((abs(h.estimate) / h.std_error for h in scored), default=0.0)
+    members = f" in each of {len(effect.possible)} possible responses" if effect.undecided else ""
     return CheckResult(
         name="placebo_shifted_treatment",
         passed=bool(worst < z),
         value=round(float(worst), 3),
         detail=f"treatment shifted by half the series: largest |estimate / SE| {worst:.2f} "
-        f"over {len(scored)} horizon(s) (limit {z:.2f})",
+        f"over {len(scored)} horizon(s){members} (limit {z:.2f})",
         critical=True,
         role="estimator",
     )
@@ -75,25 +90,29 @@ def placebo(series: Series, graph: CausalGraph, effect: LaggedEffect, seed: int)
 def split_halves(
     series: Series, graph: CausalGraph, effect: LaggedEffect, seed: int
 ) -> CheckResult:
-    first, second = (
-        _refit(Series(series.names, tuple(part), series.labels), graph, effect, seed).horizons
+    halves = [
+        Series(series.names, tuple(part), series.labels)
         for part in (
             [u[: len(u) // 2] for u in series.units],
             [u[len(u) // 2 :] for u in series.units],
         )
-    )
-    pairs = [(a, b) for a, b in zip(first, second, strict=True) if a.std_error + b.std_error > 0]
+    ]
+    pairs = []
+    for g in member_graphs(graph, effect):
+        first, second = (_refit(half, g, effect, seed).horizons for half in halves)
+        pairs += [(a, b) for a, b in zip(first, second, strict=True) if a.std_error + b.std_error]
     z = _z(len(pairs) or 1)
     scores = [abs(a.estimate - b.estimate) / np.hypot(a.std_error, b.std_error) for a, b in pairs]
     k = int(np.argmax(scores)) if scores else 0
-    a, b = pairs[k] if pairs else (first[0], second[0])
+    a, b = pairs[k] if pairs else (effect.horizons[0], effect.horizons[0])
     worst = float(scores[k]) if scores else 0.0
+    members = f" (over {len(effect.possible)} possible responses)" if effect.undecided else ""
     return CheckResult(
         name="split_halves",
         passed=bool(worst < z),
         value=round(worst, 3),
-        detail=f"first vs second half of the time points: largest difference at h = {a.h} "
-        f"({a.estimate:.4g} vs {b.estimate:.4g}; {worst:.2f} SE, limit {z:.2f})",
+        detail=f"first vs second half of the time points{members}: largest difference at "
+        f"h = {a.h} ({a.estimate:.4g} vs {b.estimate:.4g}; {worst:.2f} SE, limit {z:.2f})",
         role="stability",
     )
 
@@ -104,16 +123,22 @@ def series_checks(
     return [placebo(series, graph, effect, seed), split_halves(series, graph, effect, seed)]
 
 
-def series_verdict(checks: list[CheckResult]) -> str:
-    """unreliable when a critical check fails, fragile when another fails, else robust."""
+def series_verdict(checks: list[CheckResult], effect: LaggedEffect | None = None) -> str:
+    """unreliable when a critical check fails, fragile when another fails or when the graph
+    leaves the effect undecided (a set of possible responses), else robust."""
     if any(c.critical and not c.passed for c in checks):
         return "unreliable"
-    return "fragile" if any(not c.passed for c in checks) else "robust"
+    undecided = effect is not None and effect.undecided
+    return "fragile" if undecided or any(not c.passed for c in checks) else "robust"
 
 
 def series_claim(effect: LaggedEffect, verdict: str) -> str:
-    """effect when some horizon's interval excludes 0 and the checks did not find it
-    unreliable; otherwise inconclusive."""
-    if verdict != "unreliable" and any(e.ci_low > 0 or e.ci_high < 0 for e in effect.horizons):
-        return "effect"
+    """effect when, at some horizon, every possible response's interval excludes 0 on the same
+    side and the checks did not find it unreliable; otherwise inconclusive."""
+    if verdict == "unreliable":
+        return "inconclusive"
+    members = [p.horizons for p in effect.possible] or [effect.horizons]
+    for h in range(len(effect.horizons)):
+        if all(m[h].ci_low > 0 for m in members) or all(m[h].ci_high < 0 for m in members):
+            return "effect"
     return "inconclusive"

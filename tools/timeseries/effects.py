@@ -1,7 +1,10 @@
 """The effect of T at time t on Y at time t + h, for h = 0..H.
 
-Two estimators, chosen by the graph (`effect_over_time`): the impulse response of the discovered
-structural VAR (`tools.timeseries.irf`) when every edge is directed, else lagged adjustment.
+Chosen by the graph (`effect_over_time`): the impulse response of the discovered structural VAR
+(`tools.timeseries.irf`) when every edge is directed; when only contemporaneous links are
+undirected, the set of such responses over their orientations (`tools.timeseries.possible`: one
+headline when they agree); else (marks for hidden confounding, or more than 6 undirected links)
+lagged adjustment.
 
 Lagged adjustment: in the time-unrolled graph (a DAG when the lagged discovery is right and there
 is no hidden confounder), the parents of T(t) block every back-door path from T(t) to any later Y,
@@ -20,8 +23,8 @@ import pandas as pd
 
 from tools.errors import InputError
 from tools.timeseries.prepare import Series
-from tools.timeseries.types import HorizonEffect, Lagged, LaggedEffect
-from tools.types import CausalGraph
+from tools.timeseries.types import HorizonEffect, Lagged, LaggedEffect, PossibleResponse
+from tools.types import CausalGraph, Knowledge
 
 MIN_CLUSTERS = 10
 Z95 = 1.959963984540054
@@ -140,37 +143,13 @@ def lagged_effect(
     )
 
 
-def effect_over_time(
-    series: Series,
-    graph: CausalGraph,
-    treatment: str,
-    outcome: str,
-    horizon: int,
-    seed: int = 0,
-    resamples: int | None = None,
-) -> LaggedEffect:
-    """The impulse response of the structural VAR when the graph is fully directed (intervals
-    from block resamples), else lagged adjustment (HAC intervals); the other is a cross-check."""
-    from tools.timeseries.irf import RESAMPLES, irf, structural
-
-    adjusted = lagged_effect(series, graph, treatment, outcome, horizon)
-    if not structural(graph):
-        return adjusted.model_copy(
-            update={
-                "warnings": (
-                    *adjusted.warnings,
-                    "some edges are undirected or marked for hidden confounding: the effect is "
-                    "estimated by lagged adjustment, not the structural impulse response",
-                )
-            }
-        )
-    max_lag = max([e.lag or 0 for e in graph.edges] + [1])
-    point, draws = irf(
-        series, graph, treatment, outcome, horizon, max_lag, seed, resamples or RESAMPLES
-    )
+def _horizons(
+    point: np.ndarray, draws: np.ndarray, adjusted: LaggedEffect
+) -> tuple[HorizonEffect, ...]:
+    """The structural response with percentile intervals; the local projection as a check."""
     low, high = np.percentile(draws, [2.5, 97.5], axis=0)
     spread = draws.std(axis=0, ddof=1)
-    horizons = tuple(
+    return tuple(
         HorizonEffect(
             h=a.h,
             estimate=float(point[a.h]),
@@ -183,12 +162,110 @@ def effect_over_time(
         )
         for a in adjusted.horizons
     )
+
+
+def _fallback(adjusted: LaggedEffect, why: str) -> LaggedEffect:
     return adjusted.model_copy(
         update={
-            "method": "impulse response of the discovered structural VAR (equations fitted on "
-            "each variable's discovered parents)",
-            "horizons": horizons,
-            "interval_method": f"percentiles over {len(draws)} moving-block resamples",
-            "max_lag": max_lag,
+            "warnings": (
+                *adjusted.warnings,
+                f"{why}: the effect is estimated by lagged "
+                "adjustment, not the structural impulse response",
+            )
+        }
+    )
+
+
+def effect_over_time(
+    series: Series,
+    graph: CausalGraph,
+    treatment: str,
+    outcome: str,
+    horizon: int,
+    seed: int = 0,
+    resamples: int | None = None,
+    knowledge: Knowledge | None = None,
+) -> LaggedEffect:
+    """The impulse response of the structural VAR (intervals from block resamples) when the graph
+    is fully directed, or the set of responses over the orientations of its undirected
+    contemporaneous links (`tools.timeseries.possible`); else lagged adjustment (HAC intervals).
+    The lagged adjustment is kept beside the structural response as a cross-check."""
+    from tools.timeseries.irf import RESAMPLES, irf_set, structural
+    from tools.timeseries.possible import (
+        deciding_links,
+        enumerable,
+        group_responses,
+        link_label,
+        orientations,
+        oriented,
+    )
+
+    adjusted = lagged_effect(series, graph, treatment, outcome, horizon)
+    max_lag = max([e.lag or 0 for e in graph.edges] + [1])
+    fit = {
+        "treatment": treatment,
+        "outcome": outcome,
+        "horizon": horizon,
+        "max_lag": max_lag,
+        "seed": seed,
+    }
+    structural_update = {
+        "method": "impulse response of the discovered structural VAR (equations fitted on "
+        "each variable's discovered parents)",
+        "max_lag": max_lag,
+    }
+    if structural(graph):
+        [(point, draws)] = irf_set(series, [graph], resamples=resamples or RESAMPLES, **fit)
+        return adjusted.model_copy(
+            update={
+                **structural_update,
+                "horizons": _horizons(point, draws, adjusted),
+                "interval_method": f"percentiles over {len(draws)} moving-block resamples",
+            }
+        )
+    if not enumerable(graph):
+        return _fallback(adjusted, "some edges are marked for hidden confounding (o->, o-o, <->)")
+    found = orientations(graph, knowledge)
+    if found.refused:
+        return _fallback(adjusted, found.refused)
+    graphs = [oriented(graph, a) for a in found.members]
+    points = [p for p, _ in irf_set(series, graphs, resamples=0, **fit)]
+    groups = group_responses(points)
+    fits = irf_set(series, [graphs[g[0]] for g in groups], resamples=resamples or RESAMPLES, **fit)
+    possible = tuple(
+        PossibleResponse(
+            orientation=found.members[g[0]],
+            members=len(g),
+            horizons=_horizons(point, draws, adjusted),
+        )
+        for g, (point, draws) in zip(groups, fits, strict=True)
+    )
+    links = tuple(link_label(link) for link in found.links)
+    notes = list(found.notes)
+    deciding: tuple[str, ...] = ()
+    if len(possible) == 1:
+        notes.append(
+            f"{', '.join(links)} undirected: all {len(graphs)} allowed orientation(s) give the "
+            "same response (the link is on no path from the treatment to the outcome)"
+        )
+    else:
+        deciding = tuple(deciding_links(found.links, found.members, groups))
+        notes.append(
+            f"{', '.join(deciding)} undirected and decides the effect: {len(possible)} possible "
+            f"responses over {len(graphs)} allowed orientations; the headline is the first "
+            f"({possible[0].label}), not the answer"
+        )
+    return adjusted.model_copy(
+        update={
+            **structural_update,
+            "horizons": possible[0].horizons,
+            "interval_method": f"percentiles over {resamples or RESAMPLES} moving-block "
+            "resamples (shared by the orientations)",
+            # the lagged adjustment's own caveats concern its column (a cross-check) only
+            "warnings": (*notes, *(f"lagged-adjustment column: {w}" for w in adjusted.warnings)),
+            "undirected": links,
+            "orientations": len(graphs),
+            "possible": possible,
+            "deciding": deciding,
         }
     )

@@ -34,30 +34,54 @@ def parent_sets(graph: CausalGraph, names: tuple[str, ...]) -> list[list[tuple[i
     return parents
 
 
+def lagged_rows(blocks: list[np.ndarray], max_lag: int) -> np.ndarray:
+    """rows[r, lag, i] = x_i(t - lag) for every window t inside a block (none spans two)."""
+    parts = []
+    for block in blocks:
+        t = np.arange(max_lag, len(block))
+        if len(t):
+            parts.append(np.stack([block[t - lag] for lag in range(max_lag + 1)], axis=1))
+    return np.concatenate(parts)
+
+
+def fit_equation(rows: np.ndarray, j: int, parents: tuple[tuple[int, int], ...]) -> np.ndarray:
+    """Least-squares coefficients of x_j(t) on its parents (with a constant; gaps skipped)."""
+    x = np.column_stack([rows[:, lag, i] for i, lag in parents])
+    y = rows[:, 0, j]
+    keep = ~(np.isnan(x).any(axis=1) | np.isnan(y))
+    x = np.column_stack([np.ones(keep.sum()), x[keep]])
+    try:  # the normal equations: a few columns, thousands of rows (lstsq's SVD is 100x slower)
+        return np.linalg.solve(x.T @ x, x.T @ y[keep])[1:]
+    except np.linalg.LinAlgError:  # collinear parents
+        return np.linalg.lstsq(x, y[keep], rcond=None)[0][1:]
+
+
+def coefficients(
+    rows: np.ndarray,
+    parents: list[list[tuple[int, int]]],
+    max_lag: int,
+    cache: dict | None = None,
+) -> np.ndarray:
+    """B[lag][j, i]; `cache` shares an equation between graphs that give it the same parents."""
+    n = len(parents)
+    b = np.zeros((max_lag + 1, n, n))
+    cache = {} if cache is None else cache
+    for j, pa in enumerate(parents):
+        if not pa:
+            continue
+        key = (j, tuple(sorted(pa)))
+        if key not in cache:
+            cache[key] = fit_equation(rows, j, key[1])
+        for (i, lag), c in zip(key[1], cache[key], strict=True):
+            b[lag, j, i] = c
+    return b
+
+
 def fit_coefficients(
     blocks: list[np.ndarray], parents: list[list[tuple[int, int]]], max_lag: int
 ) -> np.ndarray:
     """B[lag][j, i] by least squares on the windows inside each block (gaps skipped)."""
-    n = len(parents)
-    b = np.zeros((max_lag + 1, n, n))
-    for j, pa in enumerate(parents):
-        if not pa:
-            continue
-        rows_x, rows_y = [], []
-        for block in blocks:
-            t = np.arange(max_lag, len(block))
-            if len(t) == 0:
-                continue
-            x = np.column_stack([block[t - lag, i] for i, lag in pa])
-            rows_x.append(x)
-            rows_y.append(block[t, j])
-        x, y = np.vstack(rows_x), np.concatenate(rows_y)
-        keep = ~(np.isnan(x).any(axis=1) | np.isnan(y))
-        x = np.column_stack([np.ones(keep.sum()), x[keep]])
-        coef = np.linalg.lstsq(x, y[keep], rcond=None)[0][1:]
-        for (i, lag), c in zip(pa, coef, strict=True):
-            b[lag, j, i] = c
-    return b
+    return coefficients(lagged_rows(blocks, max_lag), parents, max_lag)
 
 
 def propagate(b: np.ndarray, source: int, target: int, horizon: int) -> np.ndarray:
@@ -79,6 +103,36 @@ def propagate(b: np.ndarray, source: int, target: int, horizon: int) -> np.ndarr
     return path[:, target]
 
 
+def irf_set(
+    series: Series,
+    graphs: list[CausalGraph],
+    treatment: str,
+    outcome: str,
+    horizon: int,
+    max_lag: int,
+    seed: int,
+    resamples: int = RESAMPLES,
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per graph, (point response at h = 0..H, resampled responses: resamples x (H + 1)). The
+    graphs share the resamples, and an equation with the same parents is fitted once."""
+    parents = [parent_sets(g, series.names) for g in graphs]
+    src, dst = series.index(treatment), series.index(outcome)
+
+    def responses(blocks: list[np.ndarray]) -> list[np.ndarray]:
+        rows, cache = lagged_rows(blocks, max_lag), {}
+        return [
+            propagate(coefficients(rows, p, max_lag, cache), src, dst, horizon) for p in parents
+        ]
+
+    points = responses(list(series.units))
+    rng = np.random.default_rng(seed)
+    draws = [responses(block_resample(list(series.units), max_lag, rng)) for _ in range(resamples)]
+    return [
+        (points[k], np.array([d[k] for d in draws]).reshape(resamples, horizon + 1))
+        for k in range(len(graphs))
+    ]
+
+
 def irf(
     series: Series,
     graph: CausalGraph,
@@ -90,21 +144,4 @@ def irf(
     resamples: int = RESAMPLES,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(point response at h = 0..H, resampled responses: resamples x (H + 1))."""
-    parents = parent_sets(graph, series.names)
-    src, dst = series.index(treatment), series.index(outcome)
-    point = propagate(fit_coefficients(list(series.units), parents, max_lag), src, dst, horizon)
-    rng = np.random.default_rng(seed)
-    draws = np.array(
-        [
-            propagate(
-                fit_coefficients(
-                    block_resample(list(series.units), max_lag, rng), parents, max_lag
-                ),
-                src,
-                dst,
-                horizon,
-            )
-            for _ in range(resamples)
-        ]
-    )
-    return point, draws
+    return irf_set(series, [graph], treatment, outcome, horizon, max_lag, seed, resamples)[0]

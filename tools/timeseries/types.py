@@ -84,6 +84,22 @@ class HorizonEffect(Frozen):
     """With the impulse response as the estimate: the lagged-adjustment estimate (a check)."""
 
 
+class PossibleResponse(Frozen):
+    """One structural response the discovered graph allows: the undirected contemporaneous links
+    oriented one way (the time-series analogue of one member of IDA's set)."""
+
+    orientation: tuple[tuple[str, str], ...]
+    """(source, target) at the same time t for each undirected link: one of the orientations
+    that give this response."""
+    members: int = 1
+    """How many of the allowed orientations give this response."""
+    horizons: tuple[HorizonEffect, ...] = Field(default_factory=tuple)
+
+    @property
+    def label(self) -> str:
+        return ", ".join(f"{a}(t) -> {b}(t)" for a, b in self.orientation)
+
+
 class LaggedEffect(ToolResult):
     treatment: str
     outcome: str
@@ -91,6 +107,40 @@ class LaggedEffect(ToolResult):
     horizons: tuple[HorizonEffect, ...] = Field(default_factory=tuple)
     interval_method: str = "Newey-West (HAC)"
     max_lag: int = 1
+    undirected: tuple[str, ...] = ()
+    """Contemporaneous links the discovery left undirected, e.g. "x4(t) -- x5(t)"."""
+    orientations: int = 0
+    """Orientations of them enumerated (acyclic, allowed by the knowledge)."""
+    possible: tuple[PossibleResponse, ...] = ()
+    """The distinct responses over those orientations; more than one: the graph does not decide
+    the effect, and `horizons` is only the first member (the one most orientations give)."""
+    deciding: tuple[str, ...] = ()
+    """The undirected links whose orientation changes the response."""
+
+    @property
+    def undecided(self) -> bool:
+        return len(self.possible) > 1
+
+    def deciding_label(self, member: PossibleResponse) -> str:
+        """A member's orientation of the deciding links only (the others change nothing)."""
+        decide = [
+            (a, b)
+            for a, b in member.orientation
+            if f"{a}(t) -- {b}(t)" in self.deciding or f"{b}(t) -- {a}(t)" in self.deciding
+        ]
+        return ", ".join(f"{a}(t) -> {b}(t)" for a, b in decide) or member.label
+
+    @property
+    def spread(self) -> tuple[float, float]:
+        """(largest difference between two possible responses at one horizon, the largest
+        standard error there): how much the undecided orientation matters."""
+        best = (0.0, 1.0)
+        for k in range(len(self.horizons)):
+            values = [p.horizons[k].estimate for p in self.possible]
+            se = max(p.horizons[k].std_error for p in self.possible) or 1.0
+            if values and max(values) - min(values) > best[0]:
+                best = (max(values) - min(values), se)
+        return best
 
     @property
     def adjustment_labels(self) -> tuple[str, ...]:
