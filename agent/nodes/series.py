@@ -137,9 +137,9 @@ def plan_series(state: AnalysisState, ctx: RunContext) -> Step:
     latent = req.hidden_confounders or bool(
         req.knowledge_path and load_knowledge(req.knowledge_path).latent
     )
-    choice = choose_series_method(series_facts(series, lag.max_lag, latent))
+    choice = choose_series_method(series_facts(series, lag.max_lag, latent, req.max_lag))
     if choice.method == "pcmci_nonlinear" and req.max_lag is None:
-        lag = nonlinear_lag(series, lag)
+        lag = nonlinear_lag(series, lag, choice.facts.nonlinear_lags if choice.facts else None)
     rationale = [
         f"rows ordered by {req.time!r} ({info.kind}, step {info.step}): lagged discovery, "
         "never an edge from the future to the past (only X(t - lag) -> Y(t), lag >= 0)",

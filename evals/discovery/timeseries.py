@@ -272,8 +272,8 @@ def run_case(case: VarCase, seed: int = 0, horizon: int = 5, n_jobs: int = 2) ->
     lag = choose_max_lag(series)
     knowledge = Knowledge(latent=case.latent) if case.latent else None
     choice = choose_series_method(series_facts(series, lag.max_lag, latent=bool(case.latent)))
-    if choice.method == "pcmci_nonlinear":
-        lag = nonlinear_lag(series, lag)
+    if choice.method == "pcmci_nonlinear" and choice.facts:
+        lag = nonlinear_lag(series, lag, choice.facts.nonlinear_lags)
     # edge confidence is not scored: no resamples (the agent's end-to-end time is measured by
     # `agent analyze`, see evals/results/timeseries.md)
     result = discover_series(series, choice, lag.max_lag, knowledge, seed=seed, resamples=0)

@@ -4,10 +4,12 @@ significance pruning."""
 import time
 
 import numpy as np
+import pandas as pd
 
 from evals.discovery.timeseries import linear_case, nonlinear_case, score_lagged
 from tools.timeseries.discovery import run_varlingam, structural_pvalues
 from tools.timeseries.kernel_test import rcot_test
+from tools.timeseries.lags import choose_max_lag, nonlinear_lag
 from tools.timeseries.prepare import validate_series
 from tools.timeseries.search import discover_series
 from tools.timeseries.select import choose_series_method, series_facts
@@ -64,3 +66,39 @@ def test_varlingam_keeps_only_significant_lasso_edges():
     assert case.truth <= found and ("x4", "x0", 1) not in found
     p = structural_pvalues(list(series.units), [0, 1, 2, 3, 4, 5], 2)
     assert p[1, 0, 4] > 0.01 and p[2, 0, 1] < 1e-10 and p[0, 0, 0] == 1.0
+
+
+def _lag2_only(seed: int = 0, steps: int = 1000):
+    """Links only at lag 2, only through sin(2x) and a centred square: no linear signal at all."""
+    rng = np.random.default_rng(seed)
+    x = np.zeros((steps + 100, 4))
+    for t in range(2, len(x)):
+        x[t] = 0.3 * x[t - 1] + rng.normal(size=4)
+        x[t, 1] += np.sin(2 * x[t - 2, 0])
+        x[t, 3] += 0.4 * (x[t - 2, 2] ** 2 - 1)
+    frame = pd.DataFrame(x[100:], columns=["x0", "x1", "x2", "x3"])
+    frame.insert(0, "t", np.arange(steps))
+    series, _ = validate_series(frame, "t", None, ("x0", "x1", "x2", "x3"))
+    return series
+
+
+def test_links_acting_only_at_lag_2_through_sin_and_square_choose_the_nonlinear_branch():
+    series = _lag2_only()
+    linear = choose_max_lag(series)
+    assert linear.max_lag == 1  # the linear BIC cannot see the lag-2 links
+    choice = choose_series_method(series_facts(series, linear.max_lag))
+    assert choice.method == "pcmci_nonlinear" and choice.facts is not None
+    assert choice.facts.nonlinear_lags >= 2 and "lags 1..3" in choice.rule
+    lag = nonlinear_lag(series, linear, choice.facts.nonlinear_lags)
+    assert lag.max_lag == 2 and "raised to 2" in lag.rule
+    # the user's --max-lag bounds the test: at lag 1 there is nothing to find
+    assert series_facts(series, 1, given=1).nonlinear_share == 0
+
+
+def test_the_nonlinearity_test_is_not_fooled_by_skewed_linear_noise():
+    # seed 732: standardised cubes flag this linear non-Gaussian VAR (p 2e-7); rank scores do not
+    case = linear_case("ng", 6, 1500, 732, gaussian=False)
+    columns = tuple(c for c in case.frame.columns if c != "t")
+    series, _ = validate_series(case.frame, "t", None, columns)
+    facts = series_facts(series, choose_max_lag(series).max_lag)
+    assert facts.nonlinear_share == 0 and choose_series_method(facts).method == "varlingam"

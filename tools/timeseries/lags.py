@@ -42,43 +42,64 @@ def choose_max_lag(series: Series, given: int | None = None) -> LagChoice:
     )
 
 
-def nonlinear_lag(series: Series, chosen: LagChoice, level: float = 0.01) -> LagChoice:
-    """A linear criterion misses lags that act only through a nonlinear link: extend the lag
-    while the values at the next lag (linear, squared, cubed) still improve a regression on the
-    values at the lags so far (also linear, squared, cubed): a nested F test per variable,
-    Bonferroni over the variables, up to the same cap."""
+def _basis(values: np.ndarray) -> np.ndarray:
+    """Standardised values, and squares and cubes of their rank scores (bounded leverage for a
+    skewed series, as in the nonlinearity test)."""
+    from tools.timeseries.select import rank_scores
+
+    u = rank_scores(values)
+    return np.hstack([(values - values.mean(0)) / (values.std(0) + 1e-12), u**2, u**3])
+
+
+def _lag_adds(data: np.ndarray, lags: int, lag: int, level: float) -> bool:
+    """Do the values at `lag` (linear, squared, cubed) improve, for some variable, a regression
+    on the values at the other lags 1..`lags` (also linear, squared, cubed)? Nested F test per
+    variable, Bonferroni over the variables."""
     import statsmodels.api as sm
 
     from tools.timeseries.select import lagged_design
 
-    data = longest_unit(series)
     n = data.shape[1]
-    cap = lag_cap(len(data), n)
-    lag = chosen.max_lag
+    y, past = lagged_design(data, lags)
+    at = np.zeros(past.shape[1], dtype=bool)
+    at[(lag - 1) * n : lag * n] = True
+    others = sm.add_constant(_basis(past[:, ~at]))
+    full = np.hstack([others, _basis(past[:, at])])
+    for j in range(n):
+        small = sm.OLS(y[:, j], others).fit()
+        if sm.OLS(y[:, j], full).fit().compare_f_test(small)[1] < level / n:
+            return True
+    return False
 
-    def basis(values: np.ndarray) -> np.ndarray:
-        z = (values - values.mean(0)) / (values.std(0) + 1e-12)
-        return np.hstack([z, z**2, z**3])
 
-    while lag < cap:
-        y, past = lagged_design(data, lag + 1)
-        near = sm.add_constant(basis(past[:, : lag * n]))
-        full = np.hstack([near, basis(past[:, lag * n :])])
-        hits = 0
-        for j in range(n):
-            small = sm.OLS(y[:, j], near).fit()
-            large = sm.OLS(y[:, j], full).fit()
-            if large.compare_f_test(small)[1] < level / n:
-                hits += 1
-        if not hits:
-            break
-        lag += 1
+def nonlinear_lag(
+    series: Series, chosen: LagChoice, test_lags: int | None = None, level: float = 0.01
+) -> LagChoice:
+    """The max lag for a nonlinear search, from a criterion that sees nonlinear links (a linear
+    one misses a lag acting only through sin or a square): the largest lag k in 1..`test_lags`
+    (the nonlinearity test's lags) whose values (linear, squared, cubed) still improve a
+    regression on the values at the other lags 1..`test_lags`; if that is the last one, extended
+    while the next lag still improves a regression on the nearer ones, up to the data's cap.
+    Never below the linear criterion's lag."""
+    data = longest_unit(series)
+    cap = lag_cap(len(data), data.shape[1])
+    window = min(max(test_lags or chosen.max_lag, chosen.max_lag), cap)
+    found = max((k for k in range(1, window + 1) if _lag_adds(data, window, k, level)), default=0)
+    lag = max(found, chosen.max_lag)
+    while lag == window and lag < cap and _lag_adds(data, lag + 1, lag + 1, level):
+        lag = window = lag + 1
     if lag == chosen.max_lag:
-        return chosen
+        return chosen.model_copy(
+            update={
+                "rule": f"{chosen.rule}; kept for the nonlinear search: no value at a further "
+                f"lag up to {window} (linear, squared or cubed) improves a regression on the others"
+            }
+        )
     return chosen.model_copy(
         update={
             "max_lag": lag,
-            "rule": f"{chosen.rule}; raised to {lag}: the values at lag {lag} still improve a "
-            "regression on squares and cubes of the nearer lags (a nonlinear link)",
+            "rule": f"{chosen.rule}; raised to {lag} for the nonlinear search: the largest lag "
+            f"among 1..{window} whose values (linear, squared or cubed) still improve a "
+            "regression on the other lags (nested F test, Bonferroni at 1%)",
         }
     )

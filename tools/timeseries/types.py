@@ -38,12 +38,16 @@ class LagChoice(Frozen):
 
 
 class SeriesFacts(Frozen):
-    """Measured on the residuals of a linear VAR at the chosen lag."""
+    """Measured on the residuals of linear VARs (the nonlinearity test at `nonlinear_lags`)."""
 
     steps: int
     variables: int
     nonlinear_share: float
-    """Share of variables whose residuals depend on squared lagged values (F test, Bonferroni)."""
+    """Share of variables whose linear-VAR residuals depend on squared or cubed values at lags
+    1..nonlinear_lags (nested F test, Bonferroni)."""
+    nonlinear_lags: int = 1
+    """The lags the nonlinearity test looked at: at least NONLINEAR_TEST_LAGS, whatever the
+    linear criterion chose (a link through sin or a square has no linear signal), or --max-lag."""
     non_gaussian_share: float
     """Share of variables whose residuals reject normality (Jarque-Bera, Bonferroni)."""
     latent_declared: bool = False
