@@ -43,18 +43,22 @@ def choose_max_lag(series: Series, given: int | None = None) -> LagChoice:
 
 
 def _basis(values: np.ndarray) -> np.ndarray:
-    """Standardised values, and squares and cubes of their rank scores (bounded leverage for a
-    skewed series, as in the nonlinearity test)."""
+    """Standardised values, and of their rank scores u in (-1, 1): squares, cubes and two Fourier
+    pairs (sin and cos of pi u and 2 pi u). Bounded (a skewed series has no leverage points) and
+    flexible: with powers alone, a link through sin(2x) at lag 2 is fitted so poorly that the
+    values at lag 3 still help as its proxy and a lag beyond the process's order is chosen."""
     from tools.timeseries.select import rank_scores
 
     u = rank_scores(values)
-    return np.hstack([(values - values.mean(0)) / (values.std(0) + 1e-12), u**2, u**3])
+    z = (values - values.mean(0)) / (values.std(0) + 1e-12)
+    waves = [f(k * np.pi * u) for k in (1, 2) for f in (np.sin, np.cos)]
+    return np.hstack([z, u**2, u**3, *waves])
 
 
 def _lag_adds(data: np.ndarray, lags: int, lag: int, level: float) -> bool:
-    """Do the values at `lag` (linear, squared, cubed) improve, for some variable, a regression
-    on the values at the other lags 1..`lags` (also linear, squared, cubed)? Nested F test per
-    variable, Bonferroni over the variables."""
+    """Do the values at `lag` improve, for some variable, a regression on the values at the
+    other lags 1..`lags` (each in the flexible `_basis`)? Nested F test per variable,
+    Bonferroni over the variables."""
     import statsmodels.api as sm
 
     from tools.timeseries.select import lagged_design
@@ -77,7 +81,7 @@ def nonlinear_lag(
 ) -> LagChoice:
     """The max lag for a nonlinear search, from a criterion that sees nonlinear links (a linear
     one misses a lag acting only through sin or a square): the largest lag k in 1..`test_lags`
-    (the nonlinearity test's lags) whose values (linear, squared, cubed) still improve a
+    (the nonlinearity test's lags) whose values (in the flexible `_basis`) still improve a
     regression on the values at the other lags 1..`test_lags`; if that is the last one, extended
     while the next lag still improves a regression on the nearer ones, up to the data's cap.
     Never below the linear criterion's lag."""
@@ -91,15 +95,16 @@ def nonlinear_lag(
     if lag == chosen.max_lag:
         return chosen.model_copy(
             update={
-                "rule": f"{chosen.rule}; kept for the nonlinear search: no value at a further "
-                f"lag up to {window} (linear, squared or cubed) improves a regression on the others"
+                "rule": f"{chosen.rule}; kept for the nonlinear search: no further lag up to "
+                f"{window} improves a regression on the others (values, and squares, cubes and "
+                "waves of their ranks; nested F test, Bonferroni at 1%)"
             }
         )
     return chosen.model_copy(
         update={
             "max_lag": lag,
             "rule": f"{chosen.rule}; raised to {lag} for the nonlinear search: the largest lag "
-            f"among 1..{window} whose values (linear, squared or cubed) still improve a "
-            "regression on the other lags (nested F test, Bonferroni at 1%)",
+            f"among 1..{window} that still improves a regression on the other lags (values, and "
+            "squares, cubes and waves of their ranks; nested F test, Bonferroni at 1%)",
         }
     )
