@@ -205,7 +205,7 @@ def fit_budget(plan: Plan, profile: DataProfile, req: AnalysisRequest, left: flo
         raise InputError(
             f"--time-budget {budget:g} is below the least a {profile.rows:,} x {columns} table "
             f"takes with every cut (about {floor:.0f} s on two cores); give at least "
-            f"{floor:.0f} s, or fewer rows with --max-rows"
+            f"{floor:.0f} s" + (", or fewer rows with --max-rows" if profile.rows > 50_000 else "")
         )
     fit = cut_to_budget(
         left,

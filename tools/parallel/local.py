@@ -82,14 +82,14 @@ class LocalExecutor:
                 path = os.path.join(folder, "shared.pkl")
                 joblib.dump(shared, path)
                 return self._drive(
-                    lambda t: self._pool().submit(_call_from_file, fn, t, path),
+                    lambda t: self._submit(_call_from_file, fn, t, path),
                     tasks,
                     on_done,
                     self._pool,
                     label,
                 )
             return self._drive(
-                lambda t: self._pool().submit(call, fn, t, None, False),
+                lambda t: self._submit(call, fn, t, None, False),
                 tasks,
                 on_done,
                 self._pool,
@@ -97,6 +97,15 @@ class LocalExecutor:
             )
         finally:
             shutil.rmtree(folder, ignore_errors=True)
+
+    def _submit(self, *args: Any) -> Future:
+        """Submit to the pool. A worker that died a moment ago can break the pool between
+        `_pool()` returning it and the submission (loky then raises at `submit`, seen as a flaky
+        test on a fresh machine): the next `_pool()` builds a new pool, so submit once more."""
+        try:
+            return self._pool().submit(*args)
+        except BrokenProcessPool:
+            return self._pool().submit(*args)
 
     def _pool(self):
         """loky's reusable process pool (shared with joblib; rebuilt after a worker died)."""
