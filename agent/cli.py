@@ -301,17 +301,8 @@ def analyze(
             raise InputError(
                 "--pairs replaces --treatment/--outcome/--question: pass one or the other"
             )
-        from agent.request import check_options, steering_fields
+        from agent.request import build_request
 
-        check_options(
-            treatment=treatment,
-            outcome=outcome,
-            graph_mode=graph_mode,
-            prior=prior,
-            algorithm=algorithm,
-            prior_samples=prior_samples,
-            series=(time, unit, max_lag, horizon, hidden_confounders),
-        )
         check_seed(seed)
         if time_budget is not None and not 0 < time_budget < float("inf"):
             raise InputError(
@@ -326,18 +317,38 @@ def analyze(
             quiet=quiet,
             executor=executor,
         )
-        steering = steering_fields(
-            estimand,
-            estimator,
-            reference,
-            dose,
-            modifiers,
-            effect=bool(treatment or question or pairs),
+        request = build_request(
+            str(data),
+            treatment=treatment,
+            outcome=outcome,
+            question=question,
+            knowledge=knowledge,
+            graph_path=str(graph) if graph else None,
+            graph_mode=graph_mode,
+            algorithm=algorithm,
+            context=context,
+            prior=prior,
+            prior_samples=prior_samples,
+            seed=seed,
+            max_rows=settings.max_rows,
+            out_dir=None,  # claimed below, once the flags have passed
+            drop=drop,
+            time=time,
+            unit=unit,
+            max_lag=max_lag,
+            horizon=horizon,
+            hidden_confounders=hidden_confounders,
+            estimand=estimand,
+            estimator=estimator,
+            reference=reference,
+            dose=dose,
+            modifiers=modifiers,
+            time_budget=time_budget,
+            batch=pairs is not None,
         )
         # The flags are checked: now load the machinery (seconds), then the data-dependent checks.
         from agent.context import RunContext
         from agent.report.outdir import claim_default_out_dir, claim_out_dir
-        from agent.state import AnalysisRequest
         from tools.data import check_distinct_roles
 
         check_distinct_roles(treatment, outcome)
@@ -362,30 +373,7 @@ def analyze(
                 f"--out {out} exists and is not a batch folder: pass a new or empty folder, "
                 "or the folder of the batch to resume"
             )
-        request = AnalysisRequest(
-            data_path=str(data),
-            treatment=treatment,
-            outcome=outcome,
-            question=question,
-            knowledge_path=str(knowledge) if knowledge else None,
-            graph_path=str(graph) if graph else None,
-            graph_mode=graph_mode,
-            algorithm=algorithm,
-            context=context,
-            prior=prior,
-            prior_samples=prior_samples,
-            seed=seed,
-            max_rows=settings.max_rows,
-            out_dir=str(out),
-            drop=[c.strip() for c in (drop or "").split(",") if c.strip()],
-            time=time,
-            unit=unit,
-            max_lag=max_lag,
-            horizon=horizon,
-            hidden_confounders=hidden_confounders,
-            time_budget=time_budget,
-            **steering,
-        )
+        request = request.model_copy(update={"out_dir": str(out)})
         ctx = RunContext(
             settings=settings,
             llm=llm_client,

@@ -83,9 +83,12 @@ def build_request(
     reference: str | None = None,
     dose: bool = False,
     modifiers: Sequence[str] | str | None = None,
+    time_budget: float | None = None,
+    batch: bool = False,
 ) -> AnalysisRequest:
     """Check the options as `agent analyze` checks its flags (same messages) and build the
-    request; shared by the Python API and the MCP server."""
+    request; shared by the CLI, the Python API and the MCP server. `batch`: the pairs come from
+    a `--pairs` file, so the run asks for effects without a treatment of its own."""
     check_options(
         treatment=treatment,
         outcome=outcome,
@@ -98,7 +101,7 @@ def build_request(
     if isinstance(drop, str):
         drop = drop.split(",")
     steering = steering_fields(
-        estimand, estimator, reference, dose, modifiers, effect=bool(treatment or question)
+        estimand, estimator, reference, dose, modifiers, effect=bool(treatment or question or batch)
     )
     return AnalysisRequest(
         data_path=data_path,
@@ -121,6 +124,7 @@ def build_request(
         max_lag=max_lag,
         horizon=horizon,
         hidden_confounders=hidden_confounders,
+        time_budget=time_budget,
         **steering,
     )
 
