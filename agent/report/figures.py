@@ -53,10 +53,15 @@ def _draw_nodes(
         )
 
 
-def _png(plt: Any, fig: Any) -> bytes:
-    """The figure as PNG bytes (tight bounding box), closed."""
+def figure_png(plt: Any, fig: Any, *, layout: bool = False) -> bytes:
+    """The figure as PNG bytes, closed: laid out by `tight_layout` (`layout`, for axes with
+    labels) or cropped to a tight bounding box (the graph drawings)."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", bbox_inches="tight")
+    if layout:
+        fig.tight_layout()
+        fig.savefig(buffer, format="png")
+    else:
+        fig.savefig(buffer, format="png", bbox_inches="tight")
     plt.close(fig)
     return buffer.getvalue()
 
@@ -118,7 +123,7 @@ def draw_graph_png(
     ys = [p[1] for p in pos.values()] or [0.0]
     ax.set_xlim(min(xs) - 0.35, max(xs) + 0.35)
     ax.set_ylim(min(ys) - 0.25, max(ys) + 0.25)
-    return _png(plt, fig)
+    return figure_png(plt, fig)
 
 
 def draw_cate_png(
@@ -157,11 +162,7 @@ def draw_cate_png(
     for ax in (left, right):
         ax.tick_params(labelsize=8)
         ax.spines[["top", "right"]].set_visible(False)
-    fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    plt.close(fig)
-    return buffer.getvalue()
+    return figure_png(plt, fig, layout=True)
 
 
 def draw_series_graph_png(
@@ -227,7 +228,7 @@ def draw_series_graph_png(
     ax.set_title("time-series graph: labels are lags (0 = same time step, blue)", fontsize=9)
     ax.set_xlim(-1.35, 1.35)
     ax.set_ylim(-1.35, 1.35)
-    return _png(plt, fig)
+    return figure_png(plt, fig)
 
 
 def draw_horizon_png(
@@ -269,8 +270,4 @@ def draw_horizon_png(
     ax.set_xticks(hs)
     ax.legend(fontsize=8, frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
-    fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    plt.close(fig)
-    return buffer.getvalue()
+    return figure_png(plt, fig, layout=True)

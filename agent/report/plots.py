@@ -6,11 +6,9 @@ numbers the report and `result.json` give. matplotlib is imported only when one 
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 
-from agent.report.figures import _pyplot
+from agent.report.figures import _pyplot, figure_png
 from tools.effects.diagnostics import Balance, SensitivityGrid
 from tools.numbers import num
 
@@ -21,14 +19,6 @@ figure 57 inches tall that took seconds to draw and could not be read; the repor
 table lists every covariate."""
 LABELLED_BENCHMARKS = 6
 """Benchmark covariates named in the contour plot (the strongest); the others are drawn unnamed."""
-
-
-def _png(fig) -> bytes:  # noqa: ANN001 - a matplotlib figure
-    buffer = io.BytesIO()
-    fig.tight_layout()
-    fig.savefig(buffer, format="png")
-    fig.clf()
-    return buffer.getvalue()
 
 
 def love_plot_png(balance: Balance) -> bytes:
@@ -55,9 +45,7 @@ def love_plot_png(balance: Balance) -> bytes:
     ax.set_title(f"covariate balance (Love plot{shown}, largest before weighting)", fontsize=9)
     ax.legend(fontsize=8, frameon=False, loc="lower right")
     ax.spines[["top", "right"]].set_visible(False)
-    out = _png(fig)
-    plt.close(fig)
-    return out
+    return figure_png(plt, fig, layout=True)
 
 
 def propensity_png(balance: Balance, treated: str, control: str) -> bytes:
@@ -80,9 +68,7 @@ def propensity_png(balance: Balance, treated: str, control: str) -> bytes:
     ax.set_title("propensity by arm", fontsize=9)
     ax.legend(fontsize=8, frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
-    out = _png(fig)
-    plt.close(fig)
-    return out
+    return figure_png(plt, fig, layout=True)
 
 
 def adjusted_estimate(grid: SensitivityGrid, r2_t: np.ndarray, r2_y: np.ndarray) -> np.ndarray:
@@ -132,6 +118,4 @@ def contour_png(grid: SensitivityGrid, treatment: str, outcome: str) -> bytes:
     ax.set_ylabel(f"partial R² of the confounder with {outcome}", fontsize=9)
     ax.set_title("sensitivity of the estimate to a hidden confounder", fontsize=9)
     ax.spines[["top", "right"]].set_visible(False)
-    out = _png(fig)
-    plt.close(fig)
-    return out
+    return figure_png(plt, fig, layout=True)

@@ -11,6 +11,8 @@ approximation RR = exp(0.91 d), d the effect over the outcome's standard deviati
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from tools.effects.diagnostics import EValue
@@ -40,15 +42,8 @@ def risk_ratio_e_value(
     def rr(d: float) -> float:
         return max(p0 + d, FLOOR) / p0
 
-    lo, hi = rr(ci_low), rr(ci_high)
-    return EValue(
-        risk_ratio=rr(estimate),
-        risk_ratio_ci=(lo, hi),
-        e_value=e_value_of(rr(estimate)),
-        e_value_ci=_interval_e_value(lo, hi),
-        method=f"binary outcome: risk ratio (baseline risk {p0:.3f} from the outcome model, "
-        "treated as fixed)",
-    )
+    method = f"binary outcome: risk ratio (baseline risk {p0:.3f} from the outcome model, "
+    return _on_risk_ratios(rr, estimate, ci_low, ci_high, method + "treated as fixed)")
 
 
 def continuous_e_value(estimate: float, ci_low: float, ci_high: float, outcome_sd: float) -> EValue:
@@ -58,12 +53,22 @@ def continuous_e_value(estimate: float, ci_low: float, ci_high: float, outcome_s
     def rr(d: float) -> float:
         return float(np.exp(0.91 * d / sd))
 
+    method = (
+        "continuous outcome: approximate risk ratio exp(0.91 d), d = effect / standard "
+        "deviation of the outcome (VanderWeele 2017)"
+    )
+    return _on_risk_ratios(rr, estimate, ci_low, ci_high, method)
+
+
+def _on_risk_ratios(
+    rr: Callable[[float], float], estimate: float, ci_low: float, ci_high: float, method: str
+) -> EValue:
+    """The E-values of an estimate and its interval once `rr` maps them to risk ratios."""
     lo, hi = rr(ci_low), rr(ci_high)
     return EValue(
         risk_ratio=rr(estimate),
         risk_ratio_ci=(lo, hi),
         e_value=e_value_of(rr(estimate)),
         e_value_ci=_interval_e_value(lo, hi),
-        method="continuous outcome: approximate risk ratio exp(0.91 d), d = effect / standard "
-        "deviation of the outcome (VanderWeele 2017)",
+        method=method,
     )
