@@ -371,9 +371,7 @@ def write_report(
             _environment().get_template("report.html.j2").render(**context), encoding="utf-8"
         )
         files.update({"markdown": str(out / "report.md"), "html": str(out / "report.html")})
-        result = build_result(state, llm, files)
-        if result.get("time_budget") is not None:
-            result["time_budget"]["elapsed_before_report"] = elapsed
+        result = build_result(state, llm, files, elapsed)
         result["narrative"] = narrative
         result["warnings"] = warnings
         (staging / "result.json").write_text(

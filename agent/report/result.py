@@ -158,8 +158,9 @@ def all_warnings(state: AnalysisState) -> list[str]:
     return list(seen)
 
 
-def time_budget(state: AnalysisState) -> dict[str, Any] | None:
-    """The budget asked for, what the plan cut to fit it, and the seconds the steps took."""
+def time_budget(state: AnalysisState, elapsed: float | None = None) -> dict[str, Any] | None:
+    """The budget asked for, what the plan cut to fit it, the seconds the steps took, and the
+    seconds from the command's start to the report (`elapsed`)."""
     budget = state.request.time_budget
     if budget is None:
         return None
@@ -168,6 +169,7 @@ def time_budget(state: AnalysisState) -> dict[str, Any] | None:
         "cuts": list(state.plan.budget_cuts) if state.plan else [],
         "steps_seconds": round(sum(r.seconds for r in state.trail), 3),
         "stop": state.critique.history[-1].stop if state.critique else None,
+        "elapsed_before_report": elapsed,
     }
 
 
@@ -188,7 +190,9 @@ def round_fallbacks(state: AnalysisState) -> list[str]:
     return out
 
 
-def build_result(state: AnalysisState, llm: LLMClient, files: dict[str, str]) -> dict[str, Any]:
+def build_result(
+    state: AnalysisState, llm: LLMClient, files: dict[str, str], elapsed: float | None = None
+) -> dict[str, Any]:
     prof, graph = state.profile, state.graph
     ident, effect, crit = state.identification, state.effect, state.critique
     failed = state.failed_nodes
@@ -234,7 +238,7 @@ def build_result(state: AnalysisState, llm: LLMClient, files: dict[str, str]) ->
             "warnings": list(prof.warnings),
         },
         "plan": None if state.plan is None else state.plan.model_dump(),
-        "time_budget": time_budget(state),
+        "time_budget": time_budget(state, elapsed),
         "prior": None
         if state.prior is None
         else {
