@@ -39,7 +39,7 @@ from agent.mcp_calls import (
 )
 from agent.report.render import check_out_dir, choose_out_dir, headline
 from agent.run import run_analysis, run_until
-from agent.state import AnalysisRequest
+from agent.state import AnalysisRequest, AnalysisState
 from tools.data import check_roles, profile_table
 from tools.errors import AgentError, InputError
 from tools.graph_edit import add_edge, forbid_edge, parse_edge, remove_edge
@@ -64,6 +64,11 @@ class OneLineErrors(MCPServer):
                 for e in cause.errors()
             )
             raise ToolError(f"invalid arguments for {name}: {problems}") from cause
+
+
+def last_summary(state: AnalysisState) -> str:
+    """The summary line of the last step the run reached ("" before any)."""
+    return state.latest_records[-1].summary if state.latest_records else ""
 
 
 def build_server(root: Path, settings: Settings) -> MCPServer:
@@ -177,7 +182,7 @@ def build_server(root: Path, settings: Settings) -> MCPServer:
         def shaped(progress: Callable) -> IdentifyOutput:
             state = work(progress)
             ident = state.identification
-            summary = state.latest_records[-1].summary if state.latest_records else ""
+            summary = last_summary(state)
             return IdentifyOutput(identification=ident, graph=state.graph, summary=summary)
 
         return await guarded(ctx, shaped)
@@ -211,7 +216,7 @@ def build_server(root: Path, settings: Settings) -> MCPServer:
 
         def shaped(progress: Callable) -> EstimateOutput:
             state = work(progress)
-            summary = state.latest_records[-1].summary if state.latest_records else ""
+            summary = last_summary(state)
             return EstimateOutput(effect=state.effect, summary=summary)
 
         return await guarded(ctx, shaped)
